@@ -1,0 +1,17 @@
+/** Exit codes a script can branch on; documented in the README and in `sup --help`. */
+export const ExitCode = {
+  /** Delivered, online, listed. */
+  Ok: 0,
+  /** A negative answer: recipient not online (104) for send, offline (103) for status. */
+  Negative: 1,
+  /** Bad flags, unreadable config, an invalid username or message given. */
+  Usage: 2,
+  /** Cannot connect, timeout, connection lost. */
+  Network: 3,
+  /** Login refused: 101 taken, 102 invalid. */
+  LoginRefused: 4,
+  /** Any other error status from the server. */
+  ServerError: 5,
+} as const;
+
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];

@@ -1,0 +1,24 @@
+import type { Readable, Writable } from 'node:stream';
+
+/** Everything the CLI touches of its process, handed in so tests can run it in-process. */
+export interface CliIo {
+  stdout: Writable;
+  stderr: Writable;
+  stdin: Readable;
+  env: NodeJS.ProcessEnv;
+  /** Aborted on SIGINT/SIGTERM: long-running commands stop cleanly when it fires. */
+  shutdown: AbortSignal;
+  /** The directory config files are searched from. */
+  cwd: string;
+}
+
+/** Writes one line to a stream. */
+export function writeLine(stream: Writable, line: string): void {
+  stream.write(`${line}\n`);
+}
+
+/** Resolves when the signal fires (at once if it already has). */
+export function whenAborted(signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+}

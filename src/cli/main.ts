@@ -1,0 +1,22 @@
+import { runCli } from './program.js';
+
+/** The process entry: wires the real streams and signals to the CLI and returns the exit code. */
+export async function main(args: readonly string[]): Promise<number> {
+  const shutdown = new AbortController();
+  const stop = (): void => shutdown.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    return await runCli(args, {
+      stdout: process.stdout,
+      stderr: process.stderr,
+      stdin: process.stdin,
+      env: process.env,
+      shutdown: shutdown.signal,
+      cwd: process.cwd(),
+    });
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
+}

@@ -1,0 +1,58 @@
+import { Command, CommanderError } from 'commander';
+import { CliError } from './cli-error.js';
+import { registerServerCommand } from './commands/server.js';
+import { ExitCode } from './exit-codes.js';
+import { writeLine, type CliIo } from './io.js';
+
+const EXIT_CODES_HELP = `
+Exit codes:
+  0  success (delivered, online, listed)
+  1  a negative answer: recipient not online (send), offline (status)
+  2  usage or configuration error
+  3  network: cannot connect, timeout, connection lost
+  4  login refused (username taken or invalid)
+  5  any other error status from the server`;
+
+/** Builds the `sup` program around the given streams; commander never exits the process. */
+export function createProgram(io: CliIo): Command {
+  const program = new Command('sup')
+    .description('Sup chat from the shell: send, query, listen, run a server')
+    .addHelpText('after', EXIT_CODES_HELP)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+      // One line, in the same `sup: ` voice as every other error.
+      outputError: (text, write) => write(`sup: ${text.replace(/^error: /, '').trimEnd()} (see 'sup --help')\n`),
+    });
+  registerServerCommand(program, io);
+  for (const command of program.commands) {
+    command.exitOverride().configureOutput(program.configureOutput());
+  }
+  return program;
+}
+
+/** Runs `sup` with the given arguments (without `node` and the script) and returns the exit code. */
+export async function runCli(args: readonly string[], io: CliIo): Promise<number> {
+  const program = createProgram(io);
+  try {
+    await program.parseAsync([...args], { from: 'user' });
+    return ExitCode.Ok;
+  } catch (error) {
+    return reportError(error, io);
+  }
+}
+
+function reportError(error: unknown, io: CliIo): number {
+  if (error instanceof CommanderError) {
+    // Help and version exit 0; every other commander error is a usage error, already printed.
+    return error.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
+  }
+  if (error instanceof CliError) {
+    writeLine(io.stderr, `sup: ${error.message}`);
+    return error.exitCode;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  writeLine(io.stderr, `sup: unexpected error: ${message} (please report this with the command you ran)`);
+  return ExitCode.ServerError;
+}

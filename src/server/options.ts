@@ -1,0 +1,64 @@
+import { DEFAULT_HOST, DEFAULT_MAX_FRAME_BYTES, DEFAULT_PORT } from '../protocol/constants.js';
+import { ServerOptionError } from './errors.js';
+import type { Presence } from './presence.js';
+
+export interface SupServerOptions {
+  /** @default '127.0.0.1' */
+  host?: string;
+  /** `0` picks any free port. @default 7877 */
+  port?: number;
+  /** Longest client frame accepted, EOT not counted; longer ones get 107. @default 16384 */
+  maxFrameBytes?: number;
+  /** Connections past this get `status 201 Server Full` and are closed. @default 10000 */
+  maxConnections?: number;
+  /** A connection not logged in by then is closed. @default 10000 */
+  loginTimeoutMs?: number;
+  /** A connection whose unsent output passes this is closed as a slow consumer. @default 8388608 */
+  maxOutputBytes?: number;
+  /** Above this much unsent output, the server stops reading that connection until it drains. @default 65536 */
+  outputHighWaterMark?: number;
+  /** Idle time before TCP keepalive probes start on a connection. @default 30000 */
+  keepAliveMs?: number;
+  /** Who is online; pass a shared registry to replace the in-process one. */
+  presence?: Presence<unknown>;
+}
+
+export type ResolvedServerOptions = Required<Omit<SupServerOptions, 'presence'>>;
+
+export const SERVER_DEFAULTS: ResolvedServerOptions = {
+  host: DEFAULT_HOST,
+  port: DEFAULT_PORT,
+  maxFrameBytes: DEFAULT_MAX_FRAME_BYTES,
+  maxConnections: 10_000,
+  loginTimeoutMs: 10_000,
+  maxOutputBytes: 8 * 1024 * 1024,
+  outputHighWaterMark: 64 * 1024,
+  keepAliveMs: 30_000,
+};
+
+function requireInteger(name: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER): void {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `a whole number of at least ${min}` : `a whole number from ${min} to ${max}`;
+    throw new ServerOptionError(name, `${name} must be ${range}, got ${String(value)}`);
+  }
+}
+
+/** Fills in defaults and rejects values the server cannot run with. */
+export function resolveServerOptions(options: SupServerOptions = {}): ResolvedServerOptions {
+  const resolved: ResolvedServerOptions = { ...SERVER_DEFAULTS };
+  for (const key of Object.keys(SERVER_DEFAULTS) as Array<keyof ResolvedServerOptions>) {
+    const value = options[key];
+    if (value !== undefined) (resolved as Record<string, unknown>)[key] = value;
+  }
+  if (typeof resolved.host !== 'string' || resolved.host.length === 0) {
+    throw new ServerOptionError('host', `host must be a non-empty string, got ${String(resolved.host)}`);
+  }
+  requireInteger('port', resolved.port, 0, 65_535);
+  requireInteger('maxFrameBytes', resolved.maxFrameBytes, 64);
+  requireInteger('maxConnections', resolved.maxConnections, 1);
+  requireInteger('loginTimeoutMs', resolved.loginTimeoutMs, 1);
+  requireInteger('maxOutputBytes', resolved.maxOutputBytes, 1024);
+  requireInteger('outputHighWaterMark', resolved.outputHighWaterMark, 1024);
+  requireInteger('keepAliveMs', resolved.keepAliveMs, 1000);
+  return resolved;
+}
