@@ -1,6 +1,10 @@
 import { Command, CommanderError } from 'commander';
 import { CliError } from './cli-error.js';
+import { registerContactsCommand } from './commands/contacts.js';
+import { registerListenCommand } from './commands/listen.js';
+import { registerSendCommand } from './commands/send.js';
 import { registerServerCommand } from './commands/server.js';
+import { registerStatusCommand } from './commands/status.js';
 import { ExitCode } from './exit-codes.js';
 import { writeLine, type CliIo } from './io.js';
 
@@ -25,6 +29,10 @@ export function createProgram(io: CliIo): Command {
       // One line, in the same `sup: ` voice as every other error.
       outputError: (text, write) => write(`sup: ${text.replace(/^error: /, '').trimEnd()} (see 'sup --help')\n`),
     });
+  registerSendCommand(program, io);
+  registerContactsCommand(program, io);
+  registerStatusCommand(program, io);
+  registerListenCommand(program, io);
   registerServerCommand(program, io);
   for (const command of program.commands) {
     command.exitOverride().configureOutput(program.configureOutput());
@@ -49,7 +57,8 @@ function reportError(error: unknown, io: CliIo): number {
     return error.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
   }
   if (error instanceof CliError) {
-    writeLine(io.stderr, `sup: ${error.message}`);
+    // An empty message is a plain "no" whose answer was already printed.
+    if (error.message !== '') writeLine(io.stderr, `sup: ${error.message}`);
     return error.exitCode;
   }
   const message = error instanceof Error ? error.message : String(error);

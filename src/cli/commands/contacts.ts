@@ -1,0 +1,24 @@
+import type { Command } from 'commander';
+import { addCommonOptions } from '../common-options.js';
+import { writeLine, type CliIo } from '../io.js';
+import { ephemeralName, withSession } from '../session.js';
+import { resolveSettings, type CommonFlags } from '../settings.js';
+
+export function registerContactsCommand(program: Command, io: CliIo): void {
+  addCommonOptions(program.command('contacts').description('list online users, one per line, sorted')).action(
+    async (flags: CommonFlags) => {
+      const settings = await resolveSettings(flags, io);
+      const username = flags.user ?? ephemeralName();
+      const contacts = await withSession(
+        settings,
+        io,
+        { username, reconnect: false, deadline: true, progress: !settings.quiet && !settings.json },
+        (client) => client.contacts(),
+      );
+      // The server lists the asker too; a listing of others is what the user asked for.
+      const others = contacts.filter((name) => name !== username);
+      if (settings.json) writeLine(io.stdout, JSON.stringify(others));
+      else if (!settings.quiet) for (const name of others) writeLine(io.stdout, name);
+    },
+  );
+}
