@@ -1,4 +1,5 @@
 #!/usr/bin/env node
-import { main } from '../dist/cli/main.js';
+import { main } from '../dist/sup.mjs';
 
-process.exitCode = await main(process.argv.slice(2));
+// Exit explicitly: a stdin reader left waiting must not keep a finished command alive.
+process.exit(await main(process.argv.slice(2)));

@@ -12,3 +12,22 @@ export { SupServer, type SupServerStats } from './server/sup-server.js';
 export { SERVER_DEFAULTS, type SupServerOptions } from './server/options.js';
 export { LocalPresence, type Presence } from './server/presence.js';
 export { SupServerError, ServerOptionError, ServerListenError } from './server/errors.js';
+
+export { SupClient, type SupClientEvents, type SupClientState, type SupClientStateType, type SupMessage } from './client/sup-client.js';
+export { CLIENT_DEFAULTS, RECONNECT_DEFAULTS, type SupClientOptions, type ReconnectOptions, type OnReconnect } from './client/options.js';
+export {
+  SupError,
+  SupErrorCode,
+  SupStatusError,
+  SupConnectionError,
+  SupTimeoutError,
+  SupClosedError,
+  SupDeliveryUnknownError,
+  SupQueueFullError,
+  SupInvalidArgumentError,
+  SupProtocolError,
+  type SupCommand,
+} from './client/errors.js';
+export { backoffDelay, backoffCeiling, serverFullDelay, type BackoffOptions } from './client/backoff.js';
+export { createNodeTransport, type NodeTransportOptions } from './client/node-transport.js';
+export type { Transport, TransportConnection, TransportHandlers, TransportTarget } from './client/transport.js';

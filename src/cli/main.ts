@@ -4,8 +4,13 @@ import { runCli } from './program.js';
 export async function main(args: readonly string[]): Promise<number> {
   const shutdown = new AbortController();
   const stop = (): void => shutdown.abort();
+  // A reader that went away (`sup listen | head -1`) ends the command like a signal would.
+  const onStdoutError = (error: NodeJS.ErrnoException): void => {
+    if (error.code === 'EPIPE') stop();
+  };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  process.stdout.on('error', onStdoutError);
   try {
     return await runCli(args, {
       stdout: process.stdout,

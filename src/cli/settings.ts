@@ -33,8 +33,7 @@ export const DEFAULT_TIMEOUT_MS = 10_000;
 
 /** Flag, then environment, then config file, then defaults. */
 export async function resolveSettings(flags: CommonFlags, io: CliIo): Promise<Settings> {
-  const configFile = flags.config ?? nonEmpty(io.env.SUP_CONFIG);
-  const loaded = await loadConfig(configFile === undefined ? undefined : resolve(io.cwd, configFile), io.cwd);
+  const loaded = await loadConfigFor(flags.config, io);
   const { config } = loaded;
   const user = flags.user ?? nonEmpty(io.env.SUP_USER) ?? config.user;
   if (user !== undefined) requireUsername(user, flags.user !== undefined ? '--user' : io.env.SUP_USER ? 'SUP_USER' : `"user" in ${loaded.file}`);
@@ -47,6 +46,12 @@ export async function resolveSettings(flags: CommonFlags, io: CliIo): Promise<Se
     quiet: flags.quiet ?? false,
     loaded,
   };
+}
+
+/** The config file named by --config, else by SUP_CONFIG, else the one found from cwd up. */
+export function loadConfigFor(configFlag: string | undefined, io: CliIo): Promise<LoadedConfig> {
+  const file = configFlag ?? nonEmpty(io.env.SUP_CONFIG);
+  return loadConfig(file === undefined ? undefined : resolve(io.cwd, file), io.cwd);
 }
 
 /** The configured name, else the OS login name (which must itself be a valid username). */

@@ -2,16 +2,22 @@ import type { Command } from 'commander';
 import { SupServer } from '../../server/sup-server.js';
 import { SupServerError } from '../../server/errors.js';
 import { CliError } from '../cli-error.js';
+import { loadConfigFor } from '../settings.js';
 import { ExitCode } from '../exit-codes.js';
 import { whenAborted, writeLine, type CliIo } from '../io.js';
 import { integerOption, parsePort } from '../option-parsers.js';
 
 interface ServerFlags {
+  config?: string;
   host?: string;
   port?: number;
   maxFrameBytes?: number;
   maxConnections?: number;
   loginTimeoutMs?: number;
+}
+
+function definedOnly<T extends object>(values: T): Partial<T> {
+  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) as Partial<T>;
 }
 
 export function formatHostPort(host: string, port: number): string {
@@ -27,10 +33,12 @@ export function registerServerCommand(program: Command, io: CliIo): void {
     .option('--max-frame-bytes <n>', 'longest client frame accepted (default: 16384)', integerOption(64))
     .option('--max-connections <n>', 'connections accepted at once (default: 10000)', integerOption(1))
     .option('--login-timeout-ms <n>', 'close connections not logged in by then (default: 10000)', integerOption(1))
-    .action(async (flags: ServerFlags) => {
+    .option('-c, --config <file>', 'config file whose "server" section gives defaults (env SUP_CONFIG)')
+    .action(async ({ config: configFlag, ...flags }: ServerFlags) => {
+      const { config } = await loadConfigFor(configFlag, io);
       let server: SupServer;
       try {
-        server = new SupServer(flags);
+        server = new SupServer({ ...config.server, ...definedOnly(flags) });
       } catch (error) {
         if (error instanceof SupServerError) throw new CliError(ExitCode.Usage, error.message, { cause: error });
         throw error;
