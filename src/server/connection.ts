@@ -3,6 +3,12 @@ import { FrameDecoder, type OversizedFrame } from '../protocol/frame-decoder.js'
 
 export interface ConnectionHandler {
   frame(connection: Connection, frame: Buffer | OversizedFrame): void;
+  /**
+   * Called once, as soon as the connection can take no more frames nor messages: quit,
+   * the peer hung up, or it was destroyed. Its user is offline from here on.
+   */
+  offline(connection: Connection): void;
+  /** Called once, when the socket has closed. */
   closed(connection: Connection): void;
 }
 
@@ -12,8 +18,8 @@ export interface ConnectionLimits {
   keepAliveMs: number;
 }
 
-// Lingering after `quit` is bounded, for a peer that never closes its end.
-const QUIT_LINGER_MS = 2_000;
+// Lingering after `quit` or a half-close is bounded, for a peer that never reads or closes.
+const LINGER_MS = 2_000;
 
 /**
  * One client socket: frames in, bytes out. Writes made in one tick go out corked, as one
@@ -33,6 +39,9 @@ export class Connection {
   #backlogIndex = 0;
   #corked = false;
   #ending = false;
+  #lingerTimer: NodeJS.Timeout | undefined;
+  #isOffline = false;
+  readonly #closed: Promise<void>;
 
   constructor(socket: Socket, handler: ConnectionHandler, limits: ConnectionLimits) {
     this.socket = socket;
@@ -43,8 +52,28 @@ export class Connection {
     socket.setKeepAlive(true, limits.keepAliveMs);
     socket.on('data', (chunk: Buffer) => this.#read(chunk));
     socket.on('drain', () => this.#drain());
-    socket.on('error', () => socket.destroy());
-    socket.on('close', () => handler.closed(this));
+    socket.on('error', () => this.destroy());
+    // Every frame before the peer's FIN has been answered by now (a paused socket defers 'end');
+    // node ends our side once the answers are flushed.
+    socket.on('end', () => this.#hangUp());
+    this.#closed = new Promise((resolve) => {
+      socket.on('close', () => {
+        clearTimeout(this.#lingerTimer);
+        this.#goOffline();
+        handler.closed(this);
+        resolve();
+      });
+    });
+  }
+
+  /** Resolves once the socket has closed and the handler has been told. */
+  get closed(): Promise<void> {
+    return this.#closed;
+  }
+
+  /** Bytes written to this connection that the socket has not yet handed to the kernel. */
+  get unsentBytes(): number {
+    return this.socket.writableLength;
   }
 
   /** True once the connection is closing or closed: nothing more is read or written. */
@@ -77,20 +106,36 @@ export class Connection {
     return true;
   }
 
-  /** Sends what is queued, then closes; frames still unread are ignored. */
+  /** Sends what is queued, then closes; frames still unread are ignored. The user is offline at once. */
   end(): void {
     if (this.ending) return;
     this.#ending = true;
     this.#uncork();
     this.socket.end();
     this.#backlog = [];
-    setTimeout(destroySocket, QUIT_LINGER_MS, this.socket).unref();
+    this.#lingerTimer = setTimeout(destroySocket, LINGER_MS, this.socket).unref();
+    this.#goOffline();
   }
 
+  /** Closes at once, unsent output dropped; the user is offline before this returns. */
   destroy(): void {
     this.#ending = true;
     this.#backlog = [];
     this.socket.destroy();
+    // Not on the later 'close' event: a frame handled before it must already find the user gone.
+    this.#goOffline();
+  }
+
+  #hangUp(): void {
+    clearTimeout(this.#lingerTimer);
+    this.#lingerTimer = setTimeout(destroySocket, LINGER_MS, this.socket).unref();
+    this.#goOffline();
+  }
+
+  #goOffline(): void {
+    if (this.#isOffline) return;
+    this.#isOffline = true;
+    this.#handler.offline(this);
   }
 
   #uncork(): void {

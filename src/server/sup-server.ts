@@ -20,6 +20,8 @@ export interface SupServerStats {
   connections: number;
   /** Logged-in users. */
   online: number;
+  /** Bytes written to connections that their sockets have not yet handed to the kernel, summed. */
+  unsentOutputBytes: number;
 }
 
 /**
@@ -35,14 +37,18 @@ export class SupServer {
   readonly #handler: ConnectionHandler;
   #contactsNames: readonly string[] | undefined;
   #contactsFrame: Buffer | undefined;
+  #closing: Promise<void> | undefined;
 
   constructor(options: SupServerOptions = {}) {
     this.options = resolveServerOptions(options);
     this.#presence = (options.presence as Presence<Connection> | undefined) ?? new LocalPresence<Connection>();
     this.#server = createServer({ highWaterMark: this.options.outputHighWaterMark }, (socket) => this.#accept(socket));
+    // Accept failures (EMFILE, ECONNABORTED) hit one incoming socket; the listener keeps going.
+    this.#server.on('error', ignore);
     this.#handler = {
       frame: (connection, frame) => this.#answer(connection, frame),
-      closed: (connection) => this.#forget(connection),
+      offline: (connection) => this.#offline(connection),
+      closed: (connection) => this.#connections.delete(connection),
     };
   }
 
@@ -67,21 +73,36 @@ export class SupServer {
     return address !== null && typeof address === 'object' ? address : undefined;
   }
 
+  /** A snapshot for monitoring; `unsentOutputBytes` walks every connection. */
   get stats(): SupServerStats {
-    return { connections: this.#connections.size, online: this.#presence.size };
+    let unsentOutputBytes = 0;
+    for (const connection of this.#connections) unsentOutputBytes += connection.unsentBytes;
+    return { connections: this.#connections.size, online: this.#presence.size, unsentOutputBytes };
   }
 
-  /** Stops accepting, closes every connection, and resolves once all are gone. */
+  /**
+   * Stops accepting, closes every connection, and resolves once all are gone and every
+   * name they held is released. Calling it again returns the same promise.
+   */
   close(): Promise<void> {
-    return new Promise((resolve) => {
-      if (!this.#server.listening) {
-        resolve();
-        return;
-      }
-      this.#server.close(() => resolve());
-      for (const connection of this.#connections) connection.destroy();
-      for (const socket of this.#refused) socket.destroy();
-    });
+    this.#closing ??= this.#closeAll();
+    return this.#closing;
+  }
+
+  async #closeAll(): Promise<void> {
+    const stopped = this.#server.listening
+      ? new Promise<void>((resolve) => this.#server.close(() => resolve()))
+      : Promise.resolve();
+    const gone: Array<Promise<void>> = [stopped];
+    for (const connection of this.#connections) {
+      gone.push(connection.closed);
+      connection.destroy();
+    }
+    for (const socket of this.#refused) {
+      gone.push(new Promise((resolve) => socket.once('close', () => resolve())));
+      socket.destroy();
+    }
+    await Promise.all(gone);
   }
 
   #accept(socket: Socket): void {
@@ -97,14 +118,18 @@ export class SupServer {
   #refuse(socket: Socket): void {
     this.#refused.add(socket);
     socket.on('error', () => socket.destroy());
-    socket.on('close', () => this.#refused.delete(socket));
+    const linger = setTimeout(() => socket.destroy(), REFUSAL_LINGER_MS).unref();
+    socket.on('close', () => {
+      clearTimeout(linger);
+      this.#refused.delete(socket);
+    });
     socket.end(SERVER_FULL);
-    setTimeout(() => socket.destroy(), REFUSAL_LINGER_MS).unref();
+    // Read and drop whatever it sends, so closing never resets the connection before it reads the 201.
+    socket.resume();
   }
 
-  #forget(connection: Connection): void {
+  #offline(connection: Connection): void {
     clearTimeout(connection.loginTimer);
-    this.#connections.delete(connection);
     if (connection.username !== undefined) this.#presence.release(connection.username, connection);
   }
 
@@ -181,6 +206,8 @@ export class SupServer {
     return this.#contactsFrame;
   }
 }
+
+function ignore(): void {}
 
 function listenFailure(host: string, port: number, error: NodeJS.ErrnoException): string {
   const where = `${host}:${port}`;

@@ -1,0 +1,227 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import type { Socket } from 'node:net';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { formatMicros, formatMs, formatRate, markdownTable, median, quantile } from './format.js';
+import { LatencyHistogram } from './histogram.js';
+import { REPO_ROOT, startSupServer, SUP_BIN, type RunningServer } from './servers.js';
+import { EOT, exchange, open, openIdle, supLoginComplete } from './wire.js';
+
+const COMMAND_TIMEOUT_MS = 15_000;
+const PEER = 'bench-peer';
+
+/** A section of the report: a title and its markdown. */
+export interface Section {
+  title: string;
+  markdown: string;
+}
+
+/**
+ * Whether `sup <command>` exists yet: its `--help` exits 0 with its own usage line
+ * (commander answers an unknown command's `--help` with the program's help, also exit 0).
+ */
+export function supCommandExists(command: string): { exists: boolean; help: string } {
+  const result = spawnSync(process.execPath, [SUP_BIN, command, '--help'], { cwd: REPO_ROOT, encoding: 'utf8', timeout: COMMAND_TIMEOUT_MS });
+  const help = `${result.stdout}${result.stderr}`;
+  return { exists: result.status === 0 && help.includes(`Usage: sup ${command}`), help };
+}
+
+// The one-shot commands are not written yet, so their flags are read from their --help.
+const USER_FLAGS = ['--as', '--username', '--user', '--from', '--name'];
+
+function flagIn(help: string, flags: readonly string[]): string | undefined {
+  return flags.find((flag) => new RegExp(`(^|[\\s,])${flag}[\\s=<]`, 'm').test(help));
+}
+
+function connectionArgs(help: string, server: RunningServer, username: string | undefined): string[] {
+  const args: string[] = [];
+  if (flagIn(help, ['--host'])) args.push('--host', server.host);
+  if (flagIn(help, ['--port'])) args.push('--port', String(server.port));
+  const userFlag = username === undefined ? undefined : flagIn(help, USER_FLAGS);
+  if (userFlag && username !== undefined) args.push(userFlag, username);
+  return args;
+}
+
+function connectionEnv(server: RunningServer, username: string): NodeJS.ProcessEnv {
+  return { ...process.env, SUP_HOST: server.host, SUP_PORT: String(server.port), SUP_USERNAME: username, SUP_USER: username };
+}
+
+interface Timed {
+  ms: number[];
+  failure: string | undefined;
+}
+
+async function timeCommand(command: string, args: readonly string[], runs: number, env: NodeJS.ProcessEnv = process.env): Promise<Timed> {
+  const ms: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const started = performance.now();
+    const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(command, args, { cwd: REPO_ROOT, env, stdio: ['ignore', 'ignore', 'pipe'], timeout: COMMAND_TIMEOUT_MS });
+      let stderr = '';
+      child.stderr.setEncoding('utf8');
+      child.stderr.on('data', (text: string) => (stderr += text));
+      child.once('error', (error) => resolve({ code: -1, stderr: error.message }));
+      child.once('close', (code) => resolve({ code, stderr }));
+    });
+    if (result.code !== 0) {
+      const why = result.stderr.trim().split('\n')[0] ?? '';
+      return { ms, failure: `exit ${result.code}${why ? `: ${why}` : ''}` };
+    }
+    ms.push(performance.now() - started);
+  }
+  return { ms, failure: undefined };
+}
+
+/** `sup send` and `sup status` wall time against `node -e 0`, when those commands exist. */
+export async function startupSection(runs: number, maxConnections: number): Promise<Section> {
+  const title = 'CLI start-up (one-shot commands against a local server)';
+  const send = supCommandExists('send');
+  const status = supCommandExists('status');
+  const missing = [send.exists ? undefined : 'send', status.exists ? undefined : 'status'].filter((name) => name !== undefined);
+  if (missing.length === 2) {
+    return { title, markdown: 'Skipped: `sup send` and `sup status` do not exist yet (`node bin/sup.js send --help` does not show their usage).' };
+  }
+  const baseline = await timeCommand(process.execPath, ['-e', '0'], runs);
+  const server = await startSupServer({ maxConnections });
+  let peer: Socket | undefined;
+  try {
+    peer = await openIdle('sup', server.host, server.port, PEER);
+    const rows: string[][] = [['`node -e 0`', formatMs(median(baseline.ms)), formatMs(quantile(baseline.ms, 0.9)), '1.00x', '']];
+    const commands: Array<[string, { exists: boolean; help: string }, string[]]> = [
+      ['send', send, [PEER, 'hello from the bench']],
+      ['status', status, [PEER]],
+    ];
+    for (const [name, command, rest] of commands) {
+      if (!command.exists) {
+        rows.push([`\`sup ${name}\``, 'n/a', 'n/a', 'n/a', 'skipped: the command does not exist yet']);
+        continue;
+      }
+      const user = `bench-cli-${name}`;
+      const args = [SUP_BIN, name, ...connectionArgs(command.help, server, user), ...rest];
+      const timed = await timeCommand(process.execPath, args, runs, connectionEnv(server, user));
+      const ratio = median(timed.ms) / median(baseline.ms);
+      rows.push([
+        `\`sup ${name}\``,
+        formatMs(median(timed.ms)),
+        formatMs(quantile(timed.ms, 0.9)),
+        Number.isFinite(ratio) ? `${ratio.toFixed(2)}x` : 'n/a',
+        timed.failure ? `failed on run ${timed.ms.length + 1}: ${timed.failure} (args: ${args.slice(1).join(' ')})` : '',
+      ]);
+    }
+    const table = markdownTable(['command', 'median', 'p90', 'vs node -e 0', 'note'], rows);
+    return { title, markdown: `${runs} runs each; wall time from spawn to exit, the server already running.\n\n${table}` };
+  } finally {
+    peer?.destroy();
+    await server.stop();
+  }
+}
+
+function findEchoBot(): string | undefined {
+  const candidates = ['echo.js', 'echo.mjs', 'echo.ts', 'echo/index.js', 'echo/index.ts'].map((name) => join(REPO_ROOT, 'bots', name));
+  return candidates.find((path) => existsSync(path));
+}
+
+/** Asks the server whether `name` is online, over a fresh connection. */
+async function isOnline(server: RunningServer, name: string): Promise<boolean> {
+  const socket = await open(server.host, server.port);
+  try {
+    await exchange(socket, 'login bench-probe\x04', supLoginComplete('bench-probe'), 'login bench-probe');
+    let reply = '';
+    await exchange(
+      socket,
+      `contact ${name}\x04`,
+      (received) => {
+        const eot = received.indexOf(EOT);
+        if (eot === -1) return -1;
+        reply = received.toString('latin1', 0, eot);
+        return eot + 1;
+      },
+      `contact ${name}`,
+    );
+    return reply === 'status 001 Online';
+  } finally {
+    socket.destroy();
+  }
+}
+
+/** Round trips through the echo bot, one at a time, for `durationMs`. */
+export async function echoSection(durationMs: number, maxConnections: number): Promise<Section> {
+  const title = 'Echo bot round trip';
+  const bot = supCommandExists('bot');
+  const echo = findEchoBot();
+  if (!bot.exists || !echo) {
+    const why = !bot.exists ? '`sup bot` does not exist yet (`node bin/sup.js bot --help` does not show its usage)' : 'there is no bots/echo module yet';
+    return { title, markdown: `Skipped: ${why}.` };
+  }
+  const botName = 'echo';
+  const server = await startSupServer({ maxConnections });
+  const args = [SUP_BIN, 'bot', echo, ...connectionArgs(bot.help, server, botName)];
+  const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env: connectionEnv(server, botName), stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (text: string) => (stderr = (stderr + text).slice(-2000)));
+  let user: Socket | undefined;
+  try {
+    const deadline = performance.now() + COMMAND_TIMEOUT_MS;
+    while (!(await isOnline(server, botName))) {
+      if (performance.now() > deadline || child.exitCode !== null) {
+        return { title, markdown: `Failed: the echo bot (\`${args.slice(1).join(' ')}\`) was not online as "${botName}" within ${COMMAND_TIMEOUT_MS} ms. Its stderr: ${stderr.trim() || '(empty)'}` };
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    user = await openIdle('sup', server.host, server.port, 'bench-echo-user');
+    const latency = new LatencyHistogram();
+    const samples = await roundTrips(user, botName, durationMs, latency);
+    const table = markdownTable(
+      ['round trips', 'rate', 'p50', 'p99'],
+      [[String(samples.count), formatRate(samples.count / (durationMs / 1000)), formatMicros(latency.percentile(0.5)), formatMicros(latency.percentile(0.99))]],
+    );
+    return { title, markdown: `One message in flight: \`send echo <text>\` until the bot's \`recv\` comes back.${samples.problem ? ` Problem: ${samples.problem}` : ''}\n\n${table}` };
+  } finally {
+    user?.destroy();
+    child.kill('SIGTERM');
+    await server.stop();
+  }
+}
+
+function roundTrips(user: Socket, botName: string, durationMs: number, latency: LatencyHistogram): Promise<{ count: number; problem?: string }> {
+  return new Promise((resolve) => {
+    let count = 0;
+    let sentAt = 0;
+    let rest = '';
+    let expected = '';
+    const endAt = performance.now() + durationMs;
+    const finish = (problem?: string): void => {
+      clearTimeout(timer);
+      user.off('data', onData);
+      resolve(problem === undefined ? { count } : { count, problem });
+    };
+    const sendNext = (): void => {
+      if (performance.now() >= endAt) {
+        finish();
+        return;
+      }
+      expected = `ping ${count}`;
+      sentAt = performance.now();
+      user.write(`send ${botName} ${expected}\x04`, 'latin1');
+    };
+    const onData = (chunk: Buffer): void => {
+      rest += chunk.toString('latin1');
+      let eot: number;
+      while ((eot = rest.indexOf('\x04')) !== -1) {
+        const frame = rest.slice(0, eot);
+        rest = rest.slice(eot + 1);
+        if (frame.startsWith('status ') && frame !== 'status 000 OK') return finish(`the send was answered "${frame}"`);
+        if (frame === `recv ${botName} ${expected}`) {
+          latency.record((performance.now() - sentAt) * 1000);
+          count++;
+          sendNext();
+        }
+      }
+    };
+    const timer = setTimeout(() => finish(`no echo within ${COMMAND_TIMEOUT_MS} ms of the last send`), durationMs + COMMAND_TIMEOUT_MS);
+    user.on('data', onData);
+    sendNext();
+  });
+}

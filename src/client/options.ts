@@ -1,0 +1,182 @@
+import { DEFAULT_HOST, DEFAULT_MAX_FRAME_BYTES, DEFAULT_PORT } from '../protocol/constants.js';
+import { usernameProblem } from '../protocol/username.js';
+import { SupInvalidArgumentError } from './errors.js';
+import { createNodeTransport } from './node-transport.js';
+import type { Transport } from './transport.js';
+
+/** How the client reconnects; every field is optional. */
+export interface ReconnectOptions {
+  /** Ceiling of the first retry delay (the delay is drawn from 0 up to the ceiling). @default 250 */
+  initialDelayMs?: number;
+  /** No retry delay exceeds this. @default 30000 */
+  maxDelayMs?: number;
+  /** How much the delay ceiling grows per failed attempt. @default 2 */
+  multiplier?: number;
+  /** A connection online this long counts as stable: the attempt count starts again from 1. @default 10000 */
+  stableAfterMs?: number;
+  /** Attempts in a row (the first connect included) before giving up; `Infinity` never gives up. @default Infinity */
+  maxAttempts?: number;
+}
+
+/** What happens to requests written but unanswered when the connection drops. */
+export type OnReconnect = 'resend' | 'reject';
+
+export interface SupClientOptions {
+  /** @default '127.0.0.1' */
+  host?: string;
+  /** @default 7877 */
+  port?: number;
+  /** The name to log in with (1 to 32 of `A-Z a-z 0-9 _ - .`). */
+  username: string;
+  /**
+   * Reconnect with capped, jittered exponential backoff when the connection fails or drops,
+   * the first connect included. `false` for one-shot use: the first failure is final.
+   * @default true
+   */
+  reconnect?: boolean | ReconnectOptions;
+  /** How long a request may take in total, queued and in flight, before it rejects with SUP_REQUEST_TIMEOUT. @default 30000 */
+  requestTimeoutMs?: number;
+  /** How long one attempt may take to connect and get the login answered. @default 10000 */
+  connectTimeoutMs?: number;
+  /** Requests written but not yet answered, at most (the pipelining window). @default 256 */
+  maxInFlight?: number;
+  /** Requests that may wait while not online; past it new ones reject at once with SUP_QUEUE_FULL. @default 1000 */
+  offlineQueueLimit?: number;
+  /** How long a request may wait while not online before it rejects with SUP_QUEUE_TIMEOUT. @default 30000 */
+  offlineQueueTimeoutMs?: number;
+  /**
+   * Requests written but unanswered when the connection drops: `'resend'` writes them again,
+   * in order and before newer ones, once logged in again (at-least-once: a duplicate is
+   * possible for those only); `'reject'` fails each `send` with SUP_DELIVERY_UNKNOWN instead
+   * (queries, being harmless to repeat, are always resent).
+   * @default 'resend'
+   */
+  onReconnect?: OnReconnect;
+  /** After this long with nothing received, probe the server with `contact <own name>`; 0 turns probing off. @default 30000 */
+  idleProbeMs?: number;
+  /** With a probe out, nothing received for this long means the connection is dead: drop it and reconnect. @default 10000 */
+  probeTimeoutMs?: number;
+  /** The server's frame limit, EOT not counted: longer messages are refused before they are sent. @default 16384 */
+  maxFrameBytes?: number;
+  /** How connections are opened. @default createNodeTransport() (plain TCP) */
+  transport?: Transport;
+}
+
+export interface ResolvedReconnectOptions {
+  initialDelayMs: number;
+  maxDelayMs: number;
+  multiplier: number;
+  stableAfterMs: number;
+  maxAttempts: number;
+}
+
+export interface ResolvedClientOptions {
+  host: string;
+  port: number;
+  username: string;
+  reconnect: ResolvedReconnectOptions | false;
+  requestTimeoutMs: number;
+  connectTimeoutMs: number;
+  maxInFlight: number;
+  offlineQueueLimit: number;
+  offlineQueueTimeoutMs: number;
+  onReconnect: OnReconnect;
+  idleProbeMs: number;
+  probeTimeoutMs: number;
+  maxFrameBytes: number;
+  transport: Transport;
+}
+
+export const RECONNECT_DEFAULTS: Readonly<ResolvedReconnectOptions> = Object.freeze({
+  initialDelayMs: 250,
+  maxDelayMs: 30_000,
+  multiplier: 2,
+  stableAfterMs: 10_000,
+  maxAttempts: Infinity,
+});
+
+export const CLIENT_DEFAULTS = Object.freeze({
+  host: DEFAULT_HOST,
+  port: DEFAULT_PORT,
+  requestTimeoutMs: 30_000,
+  connectTimeoutMs: 10_000,
+  maxInFlight: 256,
+  offlineQueueLimit: 1000,
+  offlineQueueTimeoutMs: 30_000,
+  onReconnect: 'resend' as OnReconnect,
+  idleProbeMs: 30_000,
+  probeTimeoutMs: 10_000,
+  maxFrameBytes: DEFAULT_MAX_FRAME_BYTES,
+});
+
+function invalid(name: string, expected: string, value: unknown): SupInvalidArgumentError {
+  return new SupInvalidArgumentError(name, `option ${name} must be ${expected}, got ${String(value)}`);
+}
+
+function wholeNumber(name: string, value: number, min: number, allowInfinity = false): number {
+  const ok = (allowInfinity && value === Infinity) || (Number.isSafeInteger(value) && value >= min);
+  if (!ok) throw invalid(name, `a whole number of at least ${min}${allowInfinity ? ' (or Infinity)' : ''}`, value);
+  return value;
+}
+
+/** Fills in defaults and refuses values the client cannot run with, before any connection. */
+export function resolveClientOptions(options: SupClientOptions): ResolvedClientOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new SupInvalidArgumentError('options', 'SupClient needs an options object with at least a username');
+  }
+  const username = options.username;
+  const problem = typeof username === 'string' ? usernameProblem(username) : 'a username is required';
+  if (problem !== undefined) {
+    throw new SupInvalidArgumentError('username', `invalid username ${JSON.stringify(username)}: ${problem}`);
+  }
+  const host = options.host ?? CLIENT_DEFAULTS.host;
+  if (typeof host !== 'string' || host.length === 0) throw invalid('host', 'a non-empty string', host);
+  const port = options.port ?? CLIENT_DEFAULTS.port;
+  if (!Number.isInteger(port) || port < 1 || port > 65_535) throw invalid('port', 'a whole number from 1 to 65535', port);
+  const onReconnect = options.onReconnect ?? CLIENT_DEFAULTS.onReconnect;
+  if (onReconnect !== 'resend' && onReconnect !== 'reject') throw invalid('onReconnect', "'resend' or 'reject'", onReconnect);
+  const transport = options.transport ?? createNodeTransport();
+  if (typeof transport?.connect !== 'function') throw invalid('transport', 'an object with a connect() method', transport);
+  return {
+    host,
+    port,
+    username,
+    reconnect: resolveReconnect(options.reconnect ?? true),
+    requestTimeoutMs: wholeNumber('requestTimeoutMs', options.requestTimeoutMs ?? CLIENT_DEFAULTS.requestTimeoutMs, 1, true),
+    connectTimeoutMs: wholeNumber('connectTimeoutMs', options.connectTimeoutMs ?? CLIENT_DEFAULTS.connectTimeoutMs, 1, true),
+    maxInFlight: wholeNumber('maxInFlight', options.maxInFlight ?? CLIENT_DEFAULTS.maxInFlight, 1),
+    offlineQueueLimit: wholeNumber('offlineQueueLimit', options.offlineQueueLimit ?? CLIENT_DEFAULTS.offlineQueueLimit, 0, true),
+    offlineQueueTimeoutMs: wholeNumber(
+      'offlineQueueTimeoutMs',
+      options.offlineQueueTimeoutMs ?? CLIENT_DEFAULTS.offlineQueueTimeoutMs,
+      0,
+      true,
+    ),
+    onReconnect,
+    idleProbeMs: wholeNumber('idleProbeMs', options.idleProbeMs ?? CLIENT_DEFAULTS.idleProbeMs, 0),
+    probeTimeoutMs: wholeNumber('probeTimeoutMs', options.probeTimeoutMs ?? CLIENT_DEFAULTS.probeTimeoutMs, 1),
+    maxFrameBytes: wholeNumber('maxFrameBytes', options.maxFrameBytes ?? CLIENT_DEFAULTS.maxFrameBytes, 64),
+    transport,
+  };
+}
+
+function resolveReconnect(reconnect: boolean | ReconnectOptions): ResolvedReconnectOptions | false {
+  if (reconnect === false) return false;
+  const given = reconnect === true ? {} : reconnect;
+  if (typeof given !== 'object' || given === null) throw invalid('reconnect', 'true, false or an object', reconnect);
+  const initialDelayMs = wholeNumber('reconnect.initialDelayMs', given.initialDelayMs ?? RECONNECT_DEFAULTS.initialDelayMs, 1);
+  const maxDelayMs = wholeNumber(
+    'reconnect.maxDelayMs',
+    given.maxDelayMs ?? Math.max(RECONNECT_DEFAULTS.maxDelayMs, initialDelayMs),
+    initialDelayMs,
+  );
+  const multiplier = given.multiplier ?? RECONNECT_DEFAULTS.multiplier;
+  if (!(Number.isFinite(multiplier) && multiplier >= 1)) throw invalid('reconnect.multiplier', 'a number of at least 1', multiplier);
+  return {
+    initialDelayMs,
+    maxDelayMs,
+    multiplier,
+    stableAfterMs: wholeNumber('reconnect.stableAfterMs', given.stableAfterMs ?? RECONNECT_DEFAULTS.stableAfterMs, 0),
+    maxAttempts: wholeNumber('reconnect.maxAttempts', given.maxAttempts ?? RECONNECT_DEFAULTS.maxAttempts, 1, true),
+  };
+}

@@ -1,0 +1,146 @@
+import { createServer, type Server, type Socket } from 'node:net';
+
+/** Anything that runs cleanup when a test ends; node:test's TestContext is one. */
+export interface Cleanup {
+  after(fn: () => unknown): void;
+}
+
+const EOT = 0x04;
+
+/**
+ * A scripted stand-in for a Sup server, for what the real one does too well: never answer,
+ * answer byte by byte, drop a connection mid-request. It speaks raw bytes; its own EOT
+ * splitting is independent of src/protocol, so the tests do not trust the code under test.
+ */
+export class FakeServer {
+  readonly port: number;
+  readonly #server: Server;
+  readonly #peers = new Waitable<FakePeer>();
+  readonly #all = new Set<FakePeer>();
+
+  private constructor(server: Server, port: number) {
+    this.#server = server;
+    this.port = port;
+    server.on('connection', (socket) => {
+      const peer = new FakePeer(socket);
+      this.#all.add(peer);
+      socket.once('close', () => this.#all.delete(peer));
+      this.#peers.push(peer);
+    });
+  }
+
+  /** Listens on 127.0.0.1, any free port; `cleanup` closes it and every connection when the test ends. */
+  static async start(cleanup: Cleanup): Promise<FakeServer> {
+    const server = createServer();
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve());
+    });
+    const address = server.address();
+    if (address === null || typeof address !== 'object') throw new Error('fake server has no address');
+    const fake = new FakeServer(server, address.port);
+    cleanup.after(() => fake.close());
+    return fake;
+  }
+
+  /** The next connection accepted (or one already accepted and not yet taken). */
+  nextPeer(): Promise<FakePeer> {
+    return this.#peers.next();
+  }
+
+  close(): Promise<void> {
+    for (const peer of this.#all) peer.destroy();
+    return new Promise((resolve) => {
+      if (!this.#server.listening) resolve();
+      else this.#server.close(() => resolve());
+    });
+  }
+}
+
+/** One client connection as the fake server sees it. */
+export class FakePeer {
+  readonly socket: Socket;
+  readonly closed: Promise<void>;
+  readonly #frames = new Waitable<string>();
+  #partial: Buffer[] = [];
+
+  constructor(socket: Socket) {
+    this.socket = socket;
+    socket.setNoDelay(true);
+    socket.on('error', () => socket.destroy());
+    socket.on('data', (chunk: Buffer) => this.#onData(chunk));
+    this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
+    void this.closed.then(() => this.#frames.fail(new Error('the client closed the connection')));
+  }
+
+  /** The next frame the client sent, as latin1 text without its EOT; rejects if the connection closes first. */
+  frame(): Promise<string> {
+    return this.#frames.next();
+  }
+
+  /** The next `count` frames, in order. */
+  async frames(count: number): Promise<string[]> {
+    const frames: string[] = [];
+    for (let i = 0; i < count; i++) frames.push(await this.frame());
+    return frames;
+  }
+
+  /** Writes each text followed by EOT, all in one write. */
+  send(...frames: string[]): void {
+    this.socket.write(Buffer.from(frames.map((frame) => `${frame}\x04`).join(''), 'latin1'));
+  }
+
+  /** Writes each text followed by EOT one byte per write, each flushed before the next. */
+  async sendByteByByte(...frames: string[]): Promise<void> {
+    const bytes = Buffer.from(frames.map((frame) => `${frame}\x04`).join(''), 'latin1');
+    for (const byte of bytes) {
+      await new Promise<void>((resolve, reject) =>
+        this.socket.write(Buffer.of(byte), (error) => (error ? reject(error) : resolve())),
+      );
+    }
+  }
+
+  /** Writes the frames, then closes this end once they are flushed (FIN, not a reset). */
+  hangUp(...frames: string[]): void {
+    this.socket.end(Buffer.from(frames.map((frame) => `${frame}\x04`).join(''), 'latin1'));
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  #onData(chunk: Buffer): void {
+    let start = 0;
+    for (let eot = chunk.indexOf(EOT); eot !== -1; eot = chunk.indexOf(EOT, start)) {
+      this.#partial.push(chunk.subarray(start, eot));
+      this.#frames.push(Buffer.concat(this.#partial).toString('latin1'));
+      this.#partial = [];
+      start = eot + 1;
+    }
+    if (start < chunk.length) this.#partial.push(Buffer.from(chunk.subarray(start)));
+  }
+}
+
+/** Values in arrival order, handed to whoever waits for the next one. */
+class Waitable<T> {
+  readonly #values: T[] = [];
+  readonly #waiters: Array<{ resolve: (value: T) => void; reject: (error: Error) => void }> = [];
+  #error: Error | undefined;
+
+  push(value: T): void {
+    const waiter = this.#waiters.shift();
+    if (waiter) waiter.resolve(value);
+    else this.#values.push(value);
+  }
+
+  fail(error: Error): void {
+    this.#error = error;
+    for (const waiter of this.#waiters.splice(0)) waiter.reject(error);
+  }
+
+  next(): Promise<T> {
+    if (this.#values.length > 0) return Promise.resolve(this.#values.shift()!);
+    if (this.#error) return Promise.reject(this.#error);
+    return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
+  }
+}

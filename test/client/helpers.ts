@@ -1,0 +1,85 @@
+import { createServer } from 'node:net';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { SupClient, type SupClientState } from '../../src/client/sup-client.js';
+import type { SupClientOptions } from '../../src/client/options.js';
+import { SupServer } from '../../src/server/sup-server.js';
+import type { SupServerOptions } from '../../src/server/options.js';
+import type { Cleanup } from './fake-server.js';
+
+/** Small delays, so reconnect tests take milliseconds; the watchdog is off unless a test wants it. */
+export const FAST_RECONNECT = { initialDelayMs: 5, maxDelayMs: 40, stableAfterMs: 60_000 } as const;
+
+/** A real server on 127.0.0.1, any free port, closed when the test ends. */
+export async function startSupServer(
+  cleanup: Cleanup,
+  options: SupServerOptions = {},
+): Promise<{ server: SupServer; port: number }> {
+  const server = new SupServer({ port: 0, ...options });
+  cleanup.after(() => server.close());
+  const { port } = await server.listen();
+  return { server, port };
+}
+
+/** A client with test-friendly defaults, closed when the test ends. */
+export function newClient(cleanup: Cleanup, options: SupClientOptions): SupClient {
+  const client = new SupClient({ reconnect: FAST_RECONNECT, idleProbeMs: 0, ...options });
+  cleanup.after(() => client.close());
+  return client;
+}
+
+/** A port nothing listens on (bound once, then released). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address !== 'object') throw new Error('no address');
+  return address.port;
+}
+
+/** Resolves with the first state (the current one included) that matches. */
+export function stateReached(
+  client: SupClient,
+  matches: (state: SupClientState) => boolean,
+): Promise<SupClientState> {
+  if (matches(client.state)) return Promise.resolve(client.state);
+  return new Promise((resolve) => {
+    const onState = (state: SupClientState): void => {
+      if (!matches(state)) return;
+      client.off('state', onState);
+      resolve(state);
+    };
+    client.on('state', onState);
+  });
+}
+
+/** Every state the client goes through from now on, in order. */
+export function recordStates(client: SupClient): SupClientState[] {
+  const states: SupClientState[] = [];
+  client.on('state', (state) => states.push(state));
+  return states;
+}
+
+/** Counts of the sockets and timers this process holds, once pending closes have run. */
+export async function liveHandles(): Promise<{ sockets: number; timers: number }> {
+  await nextTurn();
+  await nextTurn();
+  const resources = process.getActiveResourcesInfo();
+  return {
+    sockets: resources.filter((name) => name === 'TCPSocketWrap' || name === 'TCPWrap').length,
+    timers: resources.filter((name) => name === 'Timeout').length,
+  };
+}
+
+/** Resolves once `condition` holds, checking once per event-loop turn (for state with no event to await). */
+export async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await nextTurn();
+}
+
+/** Settles every promise and reports each outcome, in order. */
+export async function outcomes<T>(promises: Array<Promise<T>>): Promise<Array<{ ok: true; value: T } | { ok: false; error: Error }>> {
+  const settled = await Promise.allSettled(promises);
+  return settled.map((result) =>
+    result.status === 'fulfilled' ? { ok: true, value: result.value } : { ok: false, error: result.reason as Error },
+  );
+}
