@@ -31,3 +31,64 @@ export {
 export { backoffDelay, backoffCeiling, serverFullDelay, type BackoffOptions } from './client/backoff.js';
 export { createNodeTransport, type NodeTransportOptions } from './client/node-transport.js';
 export type { Transport, TransportConnection, TransportHandlers, TransportTarget } from './client/transport.js';
+
+export {
+  definePlugin,
+  pluginShapeProblem,
+  type Plugin,
+  type AnyPlugin,
+  type PluginContext,
+  type PluginStore,
+  type OptionsValidator,
+  type Disposer,
+  type SendOutcome,
+  type BotMessage,
+  type HeardMessage,
+  type CommandMessage,
+  type HearHandler,
+  type CommandRun,
+  type CommandSpec,
+  type CommandExample,
+} from './bot/plugin.js';
+export { loadPlugins, preparePlugin, resolvePluginModule, type PluginSpec, type LoadedPlugin, type LoadPluginsOptions } from './bot/loader.js';
+export {
+  BotRuntime,
+  type BotRuntimeOptions,
+  type BotRuntimeState,
+  type BotRuntimeStats,
+  type BotCommand,
+} from './bot/runtime.js';
+export type { BotClient } from './bot/client-port.js';
+export type { IncomingMessage } from './bot/dispatcher.js';
+export { createLineLogger, childLogger, silentLogger, type BotLogger, type LogLevel, type LineLoggerOptions } from './bot/logger.js';
+export {
+  BOT_LIMIT_DEFAULTS,
+  DEFAULT_APOLOGY,
+  DEFAULT_CONCURRENCY,
+  DEFAULT_HANDLER_TIMEOUT_MS,
+  DEFAULT_SHUTDOWN_TIMEOUT_MS,
+  DEFAULT_RATE_BURST,
+  DEFAULT_RATE_PER_SECOND,
+  DEFAULT_LOOP_GUARD_MAX,
+  DEFAULT_LOOP_GUARD_WINDOW_MS,
+  resolveBotLimits,
+  type BotLimits,
+  type ResolvedBotLimits,
+  type RateLimit,
+  type LoopGuardLimit,
+} from './bot/options.js';
+export { systemClock, type Clock } from './bot/clock.js';
+export {
+  BotError,
+  BotOptionError,
+  BotSendError,
+  BotSendErrorCode,
+  CommandUsageError,
+  HandlerTimeoutError,
+  PluginLoadError,
+  PluginLoadErrorCode,
+  PluginSetupError,
+  PluginSetupErrorCode,
+  StoreError,
+  StoreErrorCode,
+} from './bot/errors.js';

@@ -67,3 +67,9 @@ export function isNumber(min: number): Check {
       ? undefined
       : `"${path}" must be a number of at least ${min}, got ${show(value)}`;
 }
+
+/** One value of `item`'s shape, or an array of them. */
+export function isOneOrMany(item: Check): Check {
+  const many = isArrayOf(item);
+  return (value, path) => (Array.isArray(value) ? many(value, path) : item(value, path));
+}

@@ -7,6 +7,7 @@ import {
   isInteger,
   isNumber,
   isObject,
+  isOneOrMany,
   isString,
   type Check,
 } from './config-schema.js';
@@ -44,8 +45,23 @@ export interface SupConfig {
     maxConnections?: number;
     loginTimeoutMs?: number;
   };
-  bot?: BotConfig;
+  /** One bot, or several sharing one process (each with its own username). */
+  bot?: BotConfig | BotConfig[];
 }
+
+const checkBot: Check = isObject({
+  username: isString,
+  plugins: isArrayOf(isEither(isString, isObject({ module: isString, options: isAnything }))),
+  stateDir: isString,
+  apology: isString,
+  limits: isObject({
+    concurrency: isInteger(1),
+    handlerTimeoutMs: isInteger(1),
+    shutdownTimeoutMs: isInteger(0),
+    rate: isObject({ burst: isInteger(1), perSecond: isNumber(0.001) }),
+    loopGuard: isObject({ max: isInteger(1), windowMs: isInteger(1) }),
+  }),
+});
 
 const checkConfig: Check = isObject({
   $schema: isAnything,
@@ -60,19 +76,7 @@ const checkConfig: Check = isObject({
     maxConnections: isInteger(1),
     loginTimeoutMs: isInteger(1),
   }),
-  bot: isObject({
-    username: isString,
-    plugins: isArrayOf(isEither(isString, isObject({ module: isString, options: isAnything }))),
-    stateDir: isString,
-    apology: isString,
-    limits: isObject({
-      concurrency: isInteger(1),
-      handlerTimeoutMs: isInteger(1),
-      shutdownTimeoutMs: isInteger(0),
-      rate: isObject({ burst: isInteger(1), perSecond: isNumber(0.001) }),
-      loopGuard: isObject({ max: isInteger(1), windowMs: isInteger(1) }),
-    }),
-  }),
+  bot: isOneOrMany(checkBot),
 });
 
 export interface LoadedConfig {

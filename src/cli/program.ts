@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { CliError } from './cli-error.js';
+import { registerBotCommand } from './commands/bot.js';
 import { registerContactsCommand } from './commands/contacts.js';
 import { registerListenCommand } from './commands/listen.js';
 import { registerSendCommand } from './commands/send.js';
@@ -34,6 +35,7 @@ export function createProgram(io: CliIo): Command {
   registerStatusCommand(program, io);
   registerListenCommand(program, io);
   registerServerCommand(program, io);
+  registerBotCommand(program, io);
   for (const command of program.commands) {
     command.exitOverride().configureOutput(program.configureOutput());
   }

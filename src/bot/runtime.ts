@@ -1,0 +1,545 @@
+import { usernameProblem } from '../protocol/username.js';
+import { isOfflineError, type BotClient, type BotClientState } from './client-port.js';
+import { systemClock, type Clock } from './clock.js';
+import { CommandRegistry, commandSpecProblem, helpFor, helpIndex, splitCommand, usageLine, type CommandCall, type RegisteredCommand } from './commands.js';
+import { Dispatcher, type IncomingMessage } from './dispatcher.js';
+import {
+  BotError,
+  BotOptionError,
+  BotSendError,
+  BotSendErrorCode,
+  PluginSetupError,
+  PluginSetupErrorCode,
+  type HandlerTimeoutError,
+} from './errors.js';
+import { checkUniqueNames, type LoadedPlugin } from './loader.js';
+import { childLogger, silentLogger, type BotLogger } from './logger.js';
+import { DEFAULT_APOLOGY, resolveBotLimits, type BotLimits, type ResolvedBotLimits } from './options.js';
+import { Outbox } from './outbox.js';
+import type {
+  BotMessage,
+  CommandMessage,
+  CommandSpec,
+  Disposer,
+  HearHandler,
+  HeardMessage,
+  PluginContext,
+  SendOutcome,
+} from './plugin.js';
+import { JsonFileStore } from './store.js';
+
+export interface BotRuntimeOptions {
+  /** The one client all plugins share; the runtime connects it, and quits it on stop. */
+  client: BotClient;
+  /** Plugins from `loadPlugins` (or `preparePlugin`), set up in this order. */
+  plugins: readonly LoadedPlugin[];
+  /** The bot's username; messages from it are ignored. */
+  username: string;
+  /** Where each plugin's store file lives (`<stateDir>/<plugin>.json`); created if missing. */
+  stateDir: string;
+  limits?: BotLimits;
+  /** Sent to a user when a handler for their message fails; `false` sends nothing. @default DEFAULT_APOLOGY */
+  apology?: string | false;
+  /** Receives every state change and error; the runtime itself never prints. @default silentLogger */
+  logger?: BotLogger;
+  /** @default systemClock */
+  clock?: Clock;
+}
+
+export type BotRuntimeState = 'created' | 'starting' | 'running' | 'stopping' | 'stopped';
+
+/** Counters for health checks and the test kit. */
+export interface BotRuntimeStats {
+  /** Messages received and not yet started. */
+  queued: number;
+  /** Handlers running now. */
+  running: number;
+  /** Handlers given up on (timeout) that have not settled yet. */
+  abandoned: number;
+  /** Outgoing messages not yet settled. */
+  outbox: number;
+  /** Messages handed to the dispatcher since start. */
+  received: number;
+}
+
+/** A command as registered, with the plugin it belongs to. */
+export interface BotCommand {
+  plugin: string;
+  spec: CommandSpec;
+}
+
+// Names the runtime's own command and apology in logs.
+const BUILTIN = 'builtin';
+
+interface Hear {
+  plugin: string;
+  test: (text: string) => RegExpExecArray | null | false;
+  handler: HearHandler;
+}
+
+/** Which plugin a message's handling is in, so a timeout can name it. */
+interface Progress {
+  plugin: string | undefined;
+  command: string | undefined;
+}
+
+/**
+ * Runs a bot: one shared client, plugins set up in order, messages dispatched per sender in
+ * order, replies paced per recipient, errors isolated, and an orderly shutdown: stop taking
+ * messages, let running handlers finish (bounded), drain the outbox, run disposers in reverse,
+ * flush the stores, quit.
+ */
+export class BotRuntime {
+  readonly username: string;
+  readonly limits: ResolvedBotLimits;
+  readonly #client: BotClient;
+  readonly #plugins: readonly LoadedPlugin[];
+  readonly #stateDir: string;
+  readonly #apology: string | false;
+  readonly #logger: BotLogger;
+  readonly #clock: Clock;
+  readonly #commands = new CommandRegistry();
+  readonly #hears: Hear[] = [];
+  readonly #disposers: Array<{ plugin: string; dispose: Disposer }> = [];
+  readonly #stores: JsonFileStore[] = [];
+  readonly #outbox: Outbox;
+  readonly #dispatcher: Dispatcher;
+  readonly #shutdown = new AbortController();
+  readonly #progress = new WeakMap<IncomingMessage, Progress>();
+  readonly #onMessage = (message: IncomingMessage): void => this.#receive(message);
+  readonly #onState = (state: BotClientState): void => this.#logState(state);
+  #state: BotRuntimeState = 'created';
+  #starting: Promise<void> | undefined;
+  #stopping: Promise<void> | undefined;
+  #received = 0;
+  #outboxAborted = false;
+
+  constructor(options: BotRuntimeOptions) {
+    const problem = usernameProblem(options.username);
+    if (problem !== undefined) throw new BotOptionError('username', `the bot's username is not usable: ${problem}`);
+    if (typeof options.stateDir !== 'string' || options.stateDir === '') {
+      throw new BotOptionError('stateDir', 'stateDir must name a directory for the plugins\' stores');
+    }
+    if (options.apology !== undefined && options.apology !== false && typeof options.apology !== 'string') {
+      throw new BotOptionError('apology', 'apology must be a string, or false to send none');
+    }
+    checkUniqueNames(options.plugins);
+    this.username = options.username;
+    this.limits = resolveBotLimits(options.limits);
+    this.#client = options.client;
+    this.#plugins = options.plugins;
+    this.#stateDir = options.stateDir;
+    this.#apology = options.apology === undefined ? DEFAULT_APOLOGY : options.apology === '' ? false : options.apology;
+    this.#logger = options.logger ?? silentLogger;
+    this.#clock = options.clock ?? systemClock;
+    this.#outbox = new Outbox({
+      rate: this.limits.rate,
+      loopGuard: this.limits.loopGuard,
+      clock: this.#clock,
+      logger: this.#logger,
+      transmit: (to, text) => this.#client.send(to, text),
+      isOffline: isOfflineError,
+    });
+    this.#dispatcher = new Dispatcher({
+      concurrency: this.limits.concurrency,
+      handlerTimeoutMs: this.limits.handlerTimeoutMs,
+      clock: this.#clock,
+      handle: (message, signal) => this.#handle(message, signal),
+      timedOut: (message, error) => this.#timedOut(message, error),
+    });
+    this.#registerHelp();
+  }
+
+  get state(): BotRuntimeState {
+    return this.#state;
+  }
+
+  get stats(): BotRuntimeStats {
+    return {
+      queued: this.#dispatcher.queued,
+      running: this.#dispatcher.running,
+      abandoned: this.#dispatcher.abandoned,
+      outbox: this.#outbox.outstanding,
+      received: this.#received,
+    };
+  }
+
+  /** Every registered command, the built-in `help` first. */
+  get commands(): readonly BotCommand[] {
+    return this.#commands.list().map(({ plugin, spec }) => ({ plugin, spec }));
+  }
+
+  /**
+   * Opens the stores, sets the plugins up in order, then connects. If a setup fails, the
+   * plugins set up before it are disposed in reverse and a `PluginSetupError` names it.
+   */
+  start(): Promise<void> {
+    if (this.#state !== 'created') {
+      return Promise.reject(new BotError('SUP_BOT_ALREADY_STARTED', `the bot was already started (it is ${this.#state})`));
+    }
+    this.#state = 'starting';
+    this.#starting = this.#start();
+    return this.#starting;
+  }
+
+  /** Stops in order (see the class comment); safe to call more than once and at any time. */
+  stop(): Promise<void> {
+    this.#stopping ??= this.#stop();
+    return this.#stopping;
+  }
+
+  /** Resolves once no message is queued or being handled and the outbox is empty. */
+  async idle(): Promise<void> {
+    for (;;) {
+      await this.#dispatcher.idle();
+      await this.#outbox.idle();
+      if (this.#dispatcher.queued === 0 && this.#dispatcher.running === 0 && this.#outbox.outstanding === 0) return;
+    }
+  }
+
+  async #start(): Promise<void> {
+    try {
+      for (const loaded of this.#plugins) {
+        if (this.#shutdown.signal.aborted) break;
+        await this.#setUp(loaded);
+      }
+      if (this.#shutdown.signal.aborted) throw stoppedWhileStarting();
+      this.#client.on('message', this.#onMessage);
+      this.#client.on('state', this.#onState);
+      this.#logger.info('connecting', { username: this.username });
+      await this.#client.connect();
+      if (this.#shutdown.signal.aborted) throw stoppedWhileStarting();
+    } catch (error) {
+      this.#client.off('message', this.#onMessage);
+      this.#client.off('state', this.#onState);
+      this.#dispatcher.stopAccepting();
+      // Sends a setup queued before connecting must settle too.
+      this.#outbox.abort();
+      this.#client.close();
+      this.#shutdown.abort();
+      await this.#dispose(new Deadline(this.#clock, this.limits.shutdownTimeoutMs));
+      await this.#flushStores();
+      this.#state = 'stopped';
+      throw error;
+    }
+    this.#outbox.start();
+    this.#state = 'running';
+    this.#logger.info('started', {
+      username: this.username,
+      plugins: this.#plugins.map(({ plugin }) => plugin.name),
+    });
+  }
+
+  async #setUp(loaded: LoadedPlugin): Promise<void> {
+    const name = loaded.plugin.name;
+    const store = await JsonFileStore.open({
+      dir: this.#stateDir,
+      name,
+      onWriteError: (error) => this.#logger.error('store-write-failed', { plugin: name, file: error.file, error }),
+    });
+    this.#stores.push(store);
+    let result: unknown;
+    try {
+      result = await loaded.plugin.setup(this.#context(loaded, store));
+    } catch (error) {
+      if (error instanceof PluginSetupError) throw error;
+      throw new PluginSetupError(
+        PluginSetupErrorCode.SetupFailed,
+        name,
+        `plugin "${name}" (${loaded.module}) failed to set up: ${(error as Error)?.message ?? String(error)}`,
+        { cause: error },
+      );
+    }
+    if (typeof result === 'function') this.#disposers.push({ plugin: name, dispose: result as Disposer });
+    this.#logger.info('plugin-ready', { plugin: name });
+  }
+
+  #context(loaded: LoadedPlugin, store: JsonFileStore): PluginContext<unknown> {
+    const plugin = loaded.plugin.name;
+    return Object.freeze({
+      name: plugin,
+      botName: this.username,
+      options: loaded.options,
+      log: childLogger(this.#logger, { plugin }),
+      store,
+      signal: this.#shutdown.signal,
+      command: (spec: CommandSpec) => this.#registerCommand(plugin, spec),
+      hear: (pattern: RegExp | string, handler: HearHandler) => this.#registerHear(plugin, pattern, handler),
+      send: (to: string, text: string) => this.#send(plugin, to, text, undefined),
+    });
+  }
+
+  #registerCommand(plugin: string, spec: CommandSpec): void {
+    const problem = commandSpecProblem(spec);
+    if (problem !== undefined) {
+      throw new PluginSetupError(PluginSetupErrorCode.InvalidRegistration, plugin, `plugin "${plugin}": ${problem}`);
+    }
+    const clash = this.#commands.add(spec, plugin);
+    if (clash !== undefined) {
+      const owner = clash.owner === BUILTIN ? 'the bot itself' : `plugin "${clash.owner}"`;
+      throw new PluginSetupError(
+        PluginSetupErrorCode.DuplicateCommand,
+        plugin,
+        `plugin "${plugin}" registers the command "${clash.clash}", which ${owner} already has: rename one of them`,
+      );
+    }
+  }
+
+  #registerHear(plugin: string, pattern: RegExp | string, handler: HearHandler): void {
+    if (typeof handler !== 'function' || (typeof pattern !== 'string' && !(pattern instanceof RegExp))) {
+      throw new PluginSetupError(
+        PluginSetupErrorCode.InvalidRegistration,
+        plugin,
+        `plugin "${plugin}": hear(pattern, handler) needs a RegExp or string pattern and a handler function`,
+      );
+    }
+    let test: Hear['test'];
+    if (typeof pattern === 'string') {
+      test = (text) => (text === pattern ? null : false);
+    } else {
+      // A global or sticky RegExp keeps lastIndex between calls and would skip matches.
+      const regexp = new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, ''));
+      test = (text) => regexp.exec(text) ?? false;
+    }
+    this.#hears.push({ plugin, test, handler });
+  }
+
+  #registerHelp(): void {
+    const helpSpec: CommandSpec = {
+      name: 'help',
+      aliases: ['/help'],
+      summary: 'List the commands, or explain one',
+      usage: '[command]',
+      run: ({ argv, command }) => {
+        const word = argv[0];
+        if (word === undefined) return helpIndex(this.#commands.list(), command);
+        const found = this.#commands.lookup(word);
+        if (found === undefined) return `There is no command "${word}". Type "${command}" to list them.`;
+        return helpFor(found);
+      },
+    };
+    this.#commands.add(helpSpec, BUILTIN);
+  }
+
+  #send(plugin: string, to: string, text: string, handlerSignal: AbortSignal | undefined): Promise<SendOutcome> {
+    let sent: Promise<SendOutcome>;
+    if (handlerSignal?.aborted) {
+      sent = Promise.reject(
+        new BotSendError(
+          BotSendErrorCode.HandlerAbandoned,
+          `a message to ${to} was not sent: its handler had already been given up on (timeout or shutdown)`,
+        ),
+      );
+    } else {
+      sent = this.#outbox.send(to, text, { plugin });
+    }
+    // Logged here because a plugin may not await its sends; awaiting still sees the rejection.
+    sent.catch((error: unknown) => this.#logger.error('send-failed', { plugin, to, error }));
+    return sent;
+  }
+
+  #logState(state: BotClientState): void {
+    const fields = { state: state.type, attempt: state.attempt, delayMs: state.delayMs, error: state.lastError };
+    if (state.type === 'backoff') this.#logger.warn('connection', fields);
+    else this.#logger.info('connection', fields);
+  }
+
+  #receive(message: IncomingMessage): void {
+    // The bot never answers itself, whatever its plugins do.
+    if (message.from === this.username) return;
+    if (this.#dispatcher.push(message)) this.#received++;
+  }
+
+  async #handle(message: IncomingMessage, signal: AbortSignal): Promise<void> {
+    const progress: Progress = { plugin: undefined, command: undefined };
+    this.#progress.set(message, progress);
+    const call = splitCommand(message.text);
+    const command = this.#commands.lookup(call.word);
+    let failed = false;
+    if (command !== undefined) {
+      progress.plugin = command.plugin;
+      progress.command = command.spec.name;
+      failed = !(await this.#invoke(command.plugin, message, { command: command.spec.name }, () =>
+        this.#runCommand(command, call, message, signal),
+      ));
+    } else {
+      for (const hear of this.#hears) {
+        if (signal.aborted) break;
+        const match = hear.test(message.text);
+        if (match === false) continue;
+        progress.plugin = hear.plugin;
+        const heard: HeardMessage = Object.freeze({ ...this.#messageFor(hear.plugin, message, signal), match });
+        if (!(await this.#invoke(hear.plugin, message, {}, () => hear.handler(heard)))) failed = true;
+      }
+    }
+    // After a timeout the sender was already told; a late failure is only logged.
+    if (failed && !signal.aborted) this.#apologize(message.from);
+  }
+
+  async #runCommand(command: RegisteredCommand, call: CommandCall, message: IncomingMessage, signal: AbortSignal): Promise<void> {
+    const { spec, plugin, arity } = command;
+    const base = this.#messageFor(plugin, message, signal);
+    if (call.argv.length < arity.min || call.argv.length > arity.max) {
+      void base.reply(`Usage: ${usageLine(spec)}`).catch(() => {});
+      return;
+    }
+    const commandMessage: CommandMessage = Object.freeze({ ...base, command: call.word, args: call.args, argv: call.argv });
+    try {
+      const result = await spec.run(commandMessage);
+      // Not awaited: the outbox keeps this sender's replies in order anyway.
+      if (typeof result === 'string' && result.length > 0) void base.reply(result).catch(() => {});
+    } catch (error) {
+      // By code, not instanceof: the plugin may import its own copy of the package.
+      if ((error as { code?: unknown } | null)?.code !== 'SUP_COMMAND_USAGE') throw error;
+      void base.reply(`${(error as Error).message}\nUsage: ${usageLine(spec)}`).catch(() => {});
+    }
+  }
+
+  #messageFor(plugin: string, message: IncomingMessage, signal: AbortSignal): BotMessage {
+    return {
+      from: message.from,
+      text: message.text,
+      receivedAt: message.receivedAt,
+      signal,
+      reply: (text: string) => this.#send(plugin, message.from, text, signal),
+    };
+  }
+
+  /** Runs one handler; false when it threw (logged with the plugin and the message). */
+  async #invoke(plugin: string, message: IncomingMessage, fields: Record<string, unknown>, run: () => unknown): Promise<boolean> {
+    try {
+      await run();
+      return true;
+    } catch (error) {
+      this.#logger.error('handler-failed', { plugin, ...fields, from: message.from, text: message.text, error });
+      return false;
+    }
+  }
+
+  #timedOut(message: IncomingMessage, error: HandlerTimeoutError): void {
+    const progress = this.#progress.get(message);
+    this.#logger.error('handler-timeout', {
+      plugin: progress?.plugin,
+      command: progress?.command,
+      from: message.from,
+      text: message.text,
+      error,
+    });
+    this.#apologize(message.from);
+  }
+
+  #apologize(to: string): void {
+    if (this.#apology === false) return;
+    void this.#send(BUILTIN, to, this.#apology, undefined).catch(() => {});
+  }
+
+  async #stop(): Promise<void> {
+    if (this.#state === 'created' || this.#state === 'stopped') {
+      this.#state = 'stopped';
+      return;
+    }
+    if (this.#state === 'starting') {
+      // Closing makes a pending connect fail; start() then undoes the setups itself.
+      this.#shutdown.abort();
+      this.#client.close();
+      await this.#starting?.catch(() => {});
+      return;
+    }
+    this.#state = 'stopping';
+    this.#logger.info('stopping', { ...this.stats });
+    this.#shutdown.abort();
+    this.#client.off('message', this.#onMessage);
+    const dropped = this.#dispatcher.stopAccepting();
+    if (dropped > 0) this.#logger.warn('messages-dropped', { count: dropped, reason: 'shutdown before they were started' });
+
+    const handlersDeadline = new Deadline(this.#clock, this.limits.shutdownTimeoutMs);
+    if (!(await handlersDeadline.race(this.#dispatcher.idle()))) {
+      const abandoned = this.#dispatcher.abandonRunning(
+        new BotError('SUP_BOT_SHUTDOWN_TIMEOUT', `shutdown gave up on the handler after ${this.limits.shutdownTimeoutMs} ms`),
+      );
+      this.#logger.warn('shutdown-timeout', { phase: 'handlers', abandoned });
+    }
+    await this.#drainOutbox(handlersDeadline);
+    const disposeDeadline = new Deadline(this.#clock, this.limits.shutdownTimeoutMs);
+    await this.#dispose(disposeDeadline);
+    // Disposers may say goodbye; those messages get the disposers' time.
+    await this.#drainOutbox(disposeDeadline);
+    await this.#flushStores();
+    await this.#quit();
+    // Sends from plugins that ignored the signal now fail at once instead of reaching a closed client.
+    this.#outbox.abort();
+    this.#client.off('state', this.#onState);
+    this.#state = 'stopped';
+    this.#logger.info('stopped', { username: this.username });
+  }
+
+  async #drainOutbox(deadline: Deadline): Promise<void> {
+    if (this.#outboxAborted || (await deadline.race(this.#outbox.idle()))) return;
+    const unsent = this.#outbox.outstanding;
+    this.#outboxAborted = true;
+    this.#outbox.abort();
+    this.#logger.warn('shutdown-timeout', { phase: 'outbox', unsent });
+  }
+
+  async #dispose(deadline: Deadline): Promise<void> {
+    for (const { plugin, dispose } of this.#disposers.splice(0).reverse()) {
+      try {
+        const done = Promise.resolve(dispose());
+        if (!(await deadline.race(done))) {
+          done.catch(() => {});
+          this.#logger.warn('shutdown-timeout', { phase: 'dispose', plugin });
+        }
+      } catch (error) {
+        this.#logger.error('dispose-failed', { plugin, error });
+      }
+    }
+  }
+
+  async #flushStores(): Promise<void> {
+    for (const store of this.#stores) {
+      // Failures were already logged by onWriteError.
+      await store.flush().catch(() => {});
+    }
+  }
+
+  async #quit(): Promise<void> {
+    const quitting = Promise.resolve().then(() => this.#client.quit());
+    try {
+      if (await new Deadline(this.#clock, this.limits.shutdownTimeoutMs).race(quitting)) return;
+      this.#logger.warn('shutdown-timeout', { phase: 'quit' });
+    } catch (error) {
+      this.#logger.warn('quit-failed', { error });
+    }
+    quitting.catch(() => {});
+    this.#client.close();
+  }
+}
+
+function stoppedWhileStarting(): BotError {
+  return new BotError('SUP_BOT_STOPPED', 'the bot was stopped while starting');
+}
+
+/** A point in time that several waits share; each wait ends at the latest there. */
+class Deadline {
+  readonly #clock: Clock;
+  readonly #end: number;
+
+  constructor(clock: Clock, ms: number) {
+    this.#clock = clock;
+    this.#end = clock.now() + ms;
+  }
+
+  /** True if `promise` settled (resolved) before the deadline; rethrows if it rejected in time. */
+  async race(promise: Promise<unknown>): Promise<boolean> {
+    const timer = new AbortController();
+    const remaining = Math.max(0, this.#end - this.#clock.now());
+    try {
+      return await Promise.race([
+        promise.then(() => true),
+        this.#clock.sleep(remaining, timer.signal).then(() => false),
+      ]);
+    } finally {
+      timer.abort();
+    }
+  }
+}
