@@ -1,4 +1,6 @@
-import { cosmiconfig } from 'cosmiconfig';
+import { stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { cosmiconfig, type CosmiconfigResult } from 'cosmiconfig';
 import { CliError } from './cli-error.js';
 import {
   isAnything,
@@ -66,7 +68,8 @@ const checkBot: Check = isObject({
 const checkConfig: Check = isObject({
   $schema: isAnything,
   host: isString,
-  port: isInteger(0, 65_535),
+  // The port a client connects to; only `server.port` may be 0 (any free port).
+  port: isInteger(1, 65_535),
   user: isString,
   timeout: isInteger(1),
   server: isObject({
@@ -98,19 +101,22 @@ const SEARCH_PLACES = [
 
 /**
  * Finds and checks the config: the named file, or the first of SEARCH_PLACES from `cwd`
- * up to the home directory. A file that cannot be read or holds a wrong key is an error
+ * up to the root. A file that cannot be read or holds a wrong key is an error
  * naming the file and the key, never a silent default.
  */
 export async function loadConfig(explicitFile: string | undefined, cwd: string): Promise<LoadedConfig> {
-  const explorer = cosmiconfig('sup', { searchPlaces: SEARCH_PLACES, searchStrategy: 'global', cache: false });
+  const explorer = cosmiconfig('sup', { searchPlaces: SEARCH_PLACES, cache: false });
   let result;
   try {
-    result = explicitFile === undefined ? await explorer.search(cwd) : await explorer.load(explicitFile);
+    result = explicitFile === undefined ? await findConfig(explorer, cwd) : await explorer.load(explicitFile);
   } catch (error) {
-    const file = explicitFile ?? (error as { filepath?: string }).filepath ?? 'the config file';
-    throw new CliError(ExitCode.Usage, `cannot read config ${file}: ${reason(error)}; fix or remove the file`, {
-      cause: error,
-    });
+    const file = (error as { filepath?: string }).filepath ?? explicitFile ?? 'the config file';
+    // A named file that is not there is a wrong path, not a broken file.
+    const advice =
+      explicitFile !== undefined && (error as { code?: string }).code === 'ENOENT'
+        ? 'check the --config flag or SUP_CONFIG'
+        : 'fix or remove the file';
+    throw new CliError(ExitCode.Usage, `cannot read config ${file}: ${reason(error)}; ${advice}`, { cause: error });
   }
   if (!result || result.isEmpty) return { config: {}, file: result?.filepath };
   const problem = checkConfig(result.config, '');
@@ -120,11 +126,54 @@ export async function loadConfig(explicitFile: string | undefined, cwd: string):
   return { config: result.config as SupConfig, file: result.filepath };
 }
 
+type Explorer = ReturnType<typeof cosmiconfig>;
+
+/**
+ * The first of SEARCH_PLACES that holds a config, from `dir` up to the root. cosmiconfig's
+ * own search skips a file it cannot read (EACCES) as if it were not there; loading each
+ * file that exists makes an unreadable one the error it should be.
+ */
+async function findConfig(explorer: Explorer, dir: string): Promise<CosmiconfigResult> {
+  for (let current = resolve(dir); ; current = dirname(current)) {
+    for (const place of SEARCH_PLACES) {
+      const file = join(current, place);
+      if (!(await isFile(file))) continue;
+      let result;
+      try {
+        result = await explorer.load(file);
+      } catch (error) {
+        // A read error (EACCES) comes straight from the file system, without the file's name.
+        if (typeof error === 'object' && error !== null) (error as { filepath?: string }).filepath ??= file;
+        throw error;
+      }
+      // null: a package.json without a "sup" key; isEmpty: an empty file. Neither is a config.
+      if (result !== null && !result.isEmpty) return result;
+    }
+    if (dirname(current) === current) return null;
+  }
+}
+
+async function isFile(file: string): Promise<boolean> {
+  try {
+    return (await stat(file)).isFile();
+  } catch {
+    return false;
+  }
+}
+
 function reason(error: unknown): string {
   const code = (error as { code?: string }).code;
   if (code === 'ENOENT') return 'no such file';
   if (code === 'EACCES') return 'permission denied';
   if (code === 'EISDIR') return 'it is a directory';
   const message = error instanceof Error ? error.message : String(error);
-  return message.split('\n')[0] ?? message;
+  // The JSON and YAML loaders put "JSON Error in <file>:" first and a code frame around the
+  // actual reason; keep only the reason, since the file is named already.
+  const lines = message
+    .replace(/^(JSON|YAML) Error in [^\n]*:\s*/, '')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !/^(>|\d+ \||\||-+\^)/.test(line));
+  const first = lines[0] ?? message;
+  return first.replace(/ while parsing .*$/, '');
 }

@@ -12,6 +12,8 @@ export const ExitCode = {
   LoginRefused: 4,
   /** Any other error status from the server. */
   ServerError: 5,
+  /** Stopped by SIGINT or SIGTERM before a one-shot command finished (128 + SIGINT, as shells do). */
+  Interrupted: 130,
 } as const;
 
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];

@@ -16,7 +16,8 @@ Exit codes:
   2  usage or configuration error
   3  network: cannot connect, timeout, connection lost
   4  login refused (username taken or invalid)
-  5  any other error status from the server`;
+  5  any other error status from the server
+  130  interrupted (SIGINT or SIGTERM) before a one-shot command finished`;
 
 /** Builds the `sup` program around the given streams; commander never exits the process. */
 export function createProgram(io: CliIo): Command {
@@ -28,7 +29,8 @@ export function createProgram(io: CliIo): Command {
       writeOut: (text) => io.stdout.write(text),
       writeErr: (text) => io.stderr.write(text),
       // One line, in the same `sup: ` voice as every other error.
-      outputError: (text, write) => write(`sup: ${text.replace(/^error: /, '').trimEnd()} (see 'sup --help')\n`),
+      outputError: (text, write) =>
+        write(`sup: ${text.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' ')} (see 'sup --help')\n`),
     });
   registerSendCommand(program, io);
   registerContactsCommand(program, io);

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { SupTimeoutError, type SupError } from '../client/errors.js';
 import type { SupClientOptions } from '../client/options.js';
 import { SupClient } from '../client/sup-client.js';
 import { CliError } from './cli-error.js';
@@ -6,7 +7,7 @@ import { cliFailure } from './client-failure.js';
 import { ExitCode } from './exit-codes.js';
 import type { CliIo } from './io.js';
 import type { Settings } from './settings.js';
-import { startProgress } from './spinner.js';
+import { startProgress, type Progress } from './spinner.js';
 
 export interface SessionPlan {
   username: string;
@@ -16,6 +17,20 @@ export interface SessionPlan {
   deadline: boolean;
   /** Show a spinner while connecting, when a person is watching. */
   progress: boolean;
+  /**
+   * The work itself ends cleanly on `io.shutdown` (listen, streamed sends). Otherwise a
+   * shutdown interrupts it; before the work starts, a shutdown always stops the connecting.
+   */
+  workEndsOnShutdown: boolean;
+  /** Called before connecting: a `recv` can come in the same read as the login answer. */
+  prepare?: (client: SupClient) => void;
+  /** What the session was waiting for when --timeout ran out, when the work knows better than "the server". */
+  timeoutReason?: () => string | undefined;
+}
+
+/** SIGINT/SIGTERM arrived before the session was done; nothing more is sent. */
+export class SessionInterruptedError extends CliError {
+  override name = 'SessionInterruptedError';
 }
 
 /** `sup-` and random hex: a name for one-off queries that never collides with a real user. */
@@ -24,8 +39,9 @@ export function ephemeralName(): string {
 }
 
 /**
- * Connects, logs in, runs `work`, then quits and waits for its status. Any failure, and
- * the --timeout running out, becomes a CliError with the exit code scripts branch on.
+ * Connects, logs in, runs `work`, then quits and waits for its status. Any failure, the
+ * --timeout running out and a shutdown signal become a CliError with the exit code scripts
+ * branch on.
  */
 export async function withSession<T>(
   settings: Settings,
@@ -34,6 +50,7 @@ export async function withSession<T>(
   work: (client: SupClient) => Promise<T>,
 ): Promise<T> {
   const { host, port, timeoutMs } = settings;
+  const where = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
   const options: SupClientOptions = {
     host,
     port,
@@ -43,31 +60,66 @@ export async function withSession<T>(
     requestTimeoutMs: timeoutMs,
     offlineQueueTimeoutMs: timeoutMs,
   };
-  const client = new SupClient(options);
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    client.close();
-  }, timeoutMs);
-  const progress = await startProgress(io, `connecting to ${host}:${port}`, plan.progress);
+  let client: SupClient;
   try {
+    client = new SupClient(options);
+  } catch (error) {
+    // An option the client refuses is the user's to fix, not a crash.
+    throw cliFailure(error);
+  }
+  plan.prepare?.(client);
+  let stopped: 'timeout' | 'shutdown' | undefined;
+  let retryError: SupError | undefined;
+  let working = false;
+  const stop = (why: 'timeout' | 'shutdown'): void => {
+    if (stopped !== undefined) return;
+    stopped = why;
+    // While still retrying, why the last attempt failed says more than "timed out".
+    const state = client.state;
+    if (state.type === 'connecting' || state.type === 'backoff') retryError = state.lastError;
+    client.close();
+  };
+  const timer = setTimeout(() => stop('timeout'), timeoutMs);
+  const onShutdown = (): void => {
+    if (!working || !plan.workEndsOnShutdown) stop('shutdown');
+  };
+  io.shutdown.addEventListener('abort', onShutdown);
+  let progress: Progress | undefined;
+  try {
+    if (io.shutdown.aborted) onShutdown();
+    progress = await startProgress(io, `connecting to ${where}`, plan.progress);
     await client.connect();
     progress.stop();
     if (!plan.deadline) clearTimeout(timer);
+    working = true;
     const result = await work(client);
     await client.quit();
     return result;
   } catch (error) {
-    if (timedOut) {
+    if (stopped === 'shutdown') {
+      throw new SessionInterruptedError(ExitCode.Interrupted, `interrupted before ${where} answered`, { cause: error });
+    }
+    if (stopped === 'timeout' && retryError !== undefined && !(retryError instanceof SupTimeoutError)) {
+      const failure = cliFailure(retryError);
+      throw new CliError(
+        failure.exitCode,
+        `${retryError.message} (still failing after ${timeoutMs} ms of retrying; raise --timeout to keep trying longer)`,
+        { cause: retryError },
+      );
+    }
+    const reason = stopped === 'timeout' ? plan.timeoutReason?.() : undefined;
+    if (reason !== undefined) throw new CliError(ExitCode.Network, reason, { cause: error });
+    if (stopped === 'timeout' || error instanceof SupTimeoutError) {
       throw new CliError(
         ExitCode.Network,
-        `timed out after ${timeoutMs} ms talking to ${host}:${port}: is the server answering? raise --timeout to wait longer`,
+        `timed out after ${timeoutMs} ms talking to ${where}: is the server answering? raise --timeout to wait longer`,
         { cause: error },
       );
     }
     throw cliFailure(error);
   } finally {
-    progress.stop();
+    io.shutdown.removeEventListener('abort', onShutdown);
+    progress?.stop();
     clearTimeout(timer);
     client.close();
   }

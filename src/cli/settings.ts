@@ -83,8 +83,8 @@ function osLoginName(env: NodeJS.ProcessEnv): string | undefined {
 function envPort(value: string | undefined): number | undefined {
   if (value === undefined || value === '') return undefined;
   const port = Number(value);
-  if (!/^\d+$/.test(value) || port > 65_535) {
-    throw new CliError(ExitCode.Usage, `SUP_PORT must be a port number from 0 to 65535, got ${JSON.stringify(value)}`);
+  if (!/^\d+$/.test(value) || port < 1 || port > 65_535) {
+    throw new CliError(ExitCode.Usage, `SUP_PORT must be a port number from 1 to 65535, got ${JSON.stringify(value)}`);
   }
   return port;
 }

@@ -12,11 +12,12 @@ export function registerContactsCommand(program: Command, io: CliIo): void {
       const contacts = await withSession(
         settings,
         io,
-        { username, reconnect: false, deadline: true, progress: !settings.quiet && !settings.json },
+        { username, reconnect: false, deadline: true, progress: !settings.quiet && !settings.json, workEndsOnShutdown: false },
         (client) => client.contacts(),
       );
-      // The server lists the asker too; a listing of others is what the user asked for.
-      const others = contacts.filter((name) => name !== username);
+      // The server lists the asker too; a listing of others is what the user asked for. Sorted
+      // here as well (byte order), since only this project's server promises a sorted list.
+      const others = contacts.filter((name) => name !== username).sort();
       if (settings.json) writeLine(io.stdout, JSON.stringify(others));
       else if (!settings.quiet) for (const name of others) writeLine(io.stdout, name);
     },

@@ -1,17 +1,18 @@
 import type { Command } from 'commander';
-import type { SupClient } from '../../client/sup-client.js';
+import type { SupClient, SupMessage } from '../../client/sup-client.js';
 import { messageProblem } from '../../protocol/message-text.js';
 import { CliError } from '../cli-error.js';
-import { cliFailure, isNegativeAnswer } from '../client-failure.js';
+import { isNegativeAnswer } from '../client-failure.js';
 import { addCommonOptions } from '../common-options.js';
 import { ExitCode } from '../exit-codes.js';
 import { writeLine, type CliIo } from '../io.js';
-import { withSession } from '../session.js';
+import { SessionInterruptedError, withSession } from '../session.js';
 import { loginName, requireUsername, resolveSettings, type CommonFlags, type Settings } from '../settings.js';
 import { readInputLines, readWholeInput } from '../stdin.js';
 
 interface SendFlags extends CommonFlags {
   lines?: boolean;
+  reply?: boolean;
 }
 
 // Streamed lines are pipelined, but only this many wait for their status at once.
@@ -24,12 +25,16 @@ export function registerSendCommand(program: Command, io: CliIo): void {
       .description('send a message; with no message words, or "-", the message is read from stdin')
       .argument('<user>', 'the recipient')
       .argument('[message...]', 'the message words, joined by single spaces')
-      .option('--lines', 'send each non-empty line of stdin as its own message, as it arrives'),
+      .option('--lines', 'send each non-empty line of stdin as its own message, as it arrives')
+      .option('--reply', 'then wait for one message back from <user> and print it (exit 3 if none within --timeout)'),
   ).action(async (to: string, words: string[], flags: SendFlags) => {
     requireUsername(to, 'the <user> argument');
     const fromStdin = words.length === 0 || (words.length === 1 && words[0] === '-');
     if (flags.lines && !fromStdin) {
       throw new CliError(ExitCode.Usage, '--lines reads the messages from stdin: give no message words (or "-")');
+    }
+    if (flags.lines && flags.reply) {
+      throw new CliError(ExitCode.Usage, '--reply waits for the answer to one message: it does not go with --lines');
     }
     const settings = await resolveSettings(flags, io);
     const username = loginName(settings, io.env);
@@ -37,20 +42,59 @@ export function registerSendCommand(program: Command, io: CliIo): void {
       await sendLines(settings, io, username, to);
       return;
     }
-    const text = fromStdin ? await readWholeInput(io.stdin) : words.join(' ');
+    const text = fromStdin ? await readMessage(io) : words.join(' ');
     const problem = messageProblem(to, text);
     if (problem) throw new CliError(ExitCode.Usage, `cannot send: ${problem}`);
-    const plan = { username, reconnect: false, deadline: true, progress: !fromStdin && !settings.quiet && !settings.json };
-    const delivered = await withSession(settings, io, plan, (client) => deliver(client, to, text, settings, io));
+    const reply = flags.reply ? new ReplyWaiter(to) : undefined;
+    const plan = {
+      username,
+      reconnect: false,
+      deadline: true,
+      progress: !fromStdin && !settings.quiet && !settings.json,
+      workEndsOnShutdown: false,
+      prepare: (client: SupClient) => reply?.listen(client),
+      timeoutReason: () =>
+        reply?.waiting
+          ? `no reply from "${to}" within ${settings.timeoutMs} ms (the message was delivered); raise --timeout to wait longer`
+          : undefined,
+    };
+    const delivered = await withSession(settings, io, plan, async (client) => {
+      const sent = await deliver(client, to, text, settings, io, reply);
+      if (sent && reply) printReply(await reply.next(), to, settings, io);
+      return sent;
+    });
     if (!delivered) throw new CliError(ExitCode.Negative, '');
   });
 }
 
+/** The whole of stdin as the message. */
+async function readMessage(io: CliIo): Promise<string> {
+  let text: string | undefined;
+  try {
+    text = await readWholeInput(io.stdin, io.shutdown);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new CliError(ExitCode.Usage, `cannot read the message from stdin: ${reason}`, { cause: error });
+  }
+  if (text === undefined) {
+    throw new SessionInterruptedError(ExitCode.Interrupted, 'interrupted while reading the message from stdin; nothing was sent');
+  }
+  return text;
+}
+
 /** Sends one message; false (after saying so) when the recipient is not online. */
-async function deliver(client: SupClient, to: string, text: string, settings: Settings, io: CliIo): Promise<boolean> {
+async function deliver(
+  client: SupClient,
+  to: string,
+  text: string,
+  settings: Settings,
+  io: CliIo,
+  reply: ReplyWaiter | undefined,
+): Promise<boolean> {
   try {
     await client.send(to, text);
-    if (settings.json) writeLine(io.stdout, JSON.stringify({ to, delivered: true }));
+    // With --reply, the one JSON object comes once the reply is in.
+    if (settings.json && !reply) writeLine(io.stdout, JSON.stringify({ to, delivered: true }));
     return true;
   } catch (error) {
     if (!isNegativeAnswer(error)) throw error;
@@ -61,37 +105,99 @@ async function deliver(client: SupClient, to: string, text: string, settings: Se
 }
 
 /**
+ * Collects messages from one user from before the login on, since a bot may answer before
+ * our own `send` gets its status back.
+ */
+class ReplyWaiter {
+  readonly #from: string;
+  readonly #received: SupMessage[] = [];
+  #wake: (() => void) | undefined;
+  waiting = false;
+
+  constructor(from: string) {
+    this.#from = from;
+  }
+
+  #closed = false;
+
+  listen(client: SupClient): void {
+    client.on('message', (message) => {
+      if (message.from !== this.#from) return;
+      this.#received.push(message);
+      this.#wake?.();
+    });
+    // The session closes the client on --timeout or a signal; the wait must end with it.
+    client.on('state', (state) => {
+      if (state.type !== 'closed') return;
+      this.#closed = true;
+      this.#wake?.();
+    });
+  }
+
+  async next(): Promise<SupMessage> {
+    this.waiting = true;
+    while (this.#received.length === 0) {
+      if (this.#closed) throw new Error(`the connection closed before "${this.#from}" replied`);
+      await new Promise<void>((resolve) => {
+        this.#wake = resolve;
+      });
+    }
+    this.waiting = false;
+    return this.#received.shift()!;
+  }
+}
+
+function printReply(message: SupMessage, to: string, settings: Settings, io: CliIo): void {
+  if (settings.json) {
+    const reply = { from: message.from, text: message.text, at: message.receivedAt.toISOString() };
+    writeLine(io.stdout, JSON.stringify({ to, delivered: true, reply }));
+  } else if (!settings.quiet) {
+    writeLine(io.stdout, message.text);
+  }
+}
+
+/**
  * Streams stdin line by line, each line a message, in order, as lines arrive. A line the
- * protocol cannot carry stops the stream (exit 2) rather than being dropped unseen; a line
- * whose recipient is offline is reported and the stream goes on, ending with exit 1.
+ * protocol cannot carry stops the stream (exit 2) rather than being dropped unseen, after
+ * the lines before it are answered; a line whose recipient is offline is reported and the
+ * stream goes on, ending with exit 1. A shutdown signal ends the input like its end would.
  */
 async function sendLines(settings: Settings, io: CliIo, username: string, to: string): Promise<void> {
   let undelivered = 0;
-  const plan = { username, reconnect: true, deadline: false, progress: false };
+  let refusedLine: CliError | undefined;
+  const plan = { username, reconnect: true, deadline: false, progress: false, workEndsOnShutdown: true };
   await withSession(settings, io, plan, async (client) => {
     // A fatal failure must end the stream at once, not when the next line happens to arrive.
-    let fail: (error: CliError) => void = () => {};
+    let fail: (error: unknown) => void = () => {};
     const failed = new Promise<never>((_, reject) => {
       fail = reject;
     });
     failed.catch(() => {});
     const report = (line: number, error: unknown): void => {
       if (!isNegativeAnswer(error)) {
-        fail(cliFailure(error));
+        fail(error);
         return;
       }
       undelivered++;
       if (settings.json) writeLine(io.stdout, JSON.stringify({ to, line, delivered: false, status: error.status }));
       if (!settings.quiet) writeLine(io.stderr, `sup: line ${line} not delivered: ${error.message}`);
     };
+    // Reading stops on shutdown and on any way out of here, so an open stdin cannot keep the process alive.
+    const stopReading = new AbortController();
+    const onShutdown = (): void => stopReading.abort();
+    io.shutdown.addEventListener('abort', onShutdown, { once: true });
+    if (io.shutdown.aborted) onShutdown();
     const inFlight: Array<Promise<void>> = [];
-    const lines = readInputLines(io.stdin);
+    const lines = readInputLines(io.stdin, stopReading.signal);
     try {
       for (let line = 1; ; line++) {
         const next = await Promise.race([lines.next(), failed]);
         if (next.done) break;
         const problem = messageProblem(to, next.value);
-        if (problem) throw new CliError(ExitCode.Usage, `cannot send line ${line}: ${problem}`);
+        if (problem) {
+          refusedLine = new CliError(ExitCode.Usage, `cannot send line ${line}: ${problem}; the lines before it were sent`);
+          break;
+        }
         inFlight.push(
           client.send(to, next.value).then(
             () => {
@@ -104,8 +210,11 @@ async function sendLines(settings: Settings, io: CliIo, username: string, to: st
       }
       await Promise.race([Promise.all(inFlight), failed]);
     } finally {
+      io.shutdown.removeEventListener('abort', onShutdown);
+      stopReading.abort();
       void lines.return(undefined);
     }
   });
+  if (refusedLine) throw refusedLine;
   if (undelivered > 0) throw new CliError(ExitCode.Negative, '');
 }

@@ -18,7 +18,13 @@ export function registerStatusCommand(program: Command, io: CliIo): void {
     const online = await withSession(
       settings,
       io,
-      { username: flags.user ?? ephemeralName(), reconnect: false, deadline: true, progress: !settings.quiet && !settings.json },
+      {
+        username: flags.user ?? ephemeralName(),
+        reconnect: false,
+        deadline: true,
+        progress: !settings.quiet && !settings.json,
+        workEndsOnShutdown: false,
+      },
       (client) => client.isOnline(user),
     );
     if (settings.json) writeLine(io.stdout, JSON.stringify({ user, online }));

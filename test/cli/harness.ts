@@ -1,0 +1,298 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { runCli } from '../../src/cli/program.js';
+import { SupServer } from '../../src/server/sup-server.js';
+import { RawPeer, type Cleanup } from '../helpers/raw-peer.js';
+
+export type { Cleanup };
+
+/** A fresh empty directory, removed when the test ends; no config file is found in it. */
+export function tempDir(cleanup: Cleanup, prefix = 'sup-cli-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  cleanup.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** Text written to a stream, with a way to wait for a line. */
+export class Captured {
+  readonly stream = new PassThrough();
+  #text = '';
+  #waiters: Array<{ test: (text: string) => boolean; resolve: () => void }> = [];
+
+  constructor() {
+    this.stream.setEncoding('utf8');
+    this.stream.on('data', (chunk: string) => {
+      this.#text += chunk;
+      this.#waiters = this.#waiters.filter((waiter) => {
+        if (!waiter.test(this.#text)) return true;
+        waiter.resolve();
+        return false;
+      });
+    });
+  }
+
+  get text(): string {
+    return this.#text;
+  }
+
+  get lines(): string[] {
+    return this.#text.split('\n').filter((line) => line !== '');
+  }
+
+  /** Resolves once the text so far matches. */
+  until(pattern: RegExp): Promise<void> {
+    if (pattern.test(this.#text)) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push({ test: (text) => pattern.test(text), resolve }));
+  }
+}
+
+export interface CliOptions {
+  env?: NodeJS.ProcessEnv;
+  /** The whole of stdin (ended at once); omit for a stdin that stays open and empty. */
+  stdin?: string;
+  /** Defaults to a fresh empty temp dir. */
+  cwd?: string;
+  /** A stderr that claims to be a terminal of this many columns. */
+  ttyColumns?: number;
+}
+
+export interface CliRun {
+  /** Resolves with the exit code once runCli returns. */
+  exited: Promise<number>;
+  stdout: Captured;
+  stderr: Captured;
+  stdin: PassThrough;
+  /** Fires `io.shutdown`, as SIGINT/SIGTERM do in the real process. */
+  shutdown: () => void;
+}
+
+/** Starts `sup <args>` in-process with injected streams; returns at once. */
+export function startCli(args: readonly string[], cleanup: Cleanup, options: CliOptions = {}): CliRun {
+  const stdout = new Captured();
+  const stderr = new Captured();
+  if (options.ttyColumns !== undefined) fakeTerminal(stderr.stream, options.ttyColumns);
+  const stdin = new PassThrough();
+  if (options.stdin !== undefined) stdin.end(options.stdin);
+  const shutdown = new AbortController();
+  const cwd = options.cwd ?? tempDir(cleanup);
+  const exited = runCli(args, {
+    stdout: stdout.stream,
+    stderr: stderr.stream,
+    stdin,
+    env: options.env ?? {},
+    shutdown: shutdown.signal,
+    cwd,
+  });
+  // A test that fails half-way must not leave a listening CLI behind.
+  cleanup.after(async () => {
+    shutdown.abort();
+    await exited.catch(() => {});
+  });
+  return { exited, stdout, stderr, stdin, shutdown: () => shutdown.abort() };
+}
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `sup <args>` in-process to the end. */
+export async function runSup(args: readonly string[], cleanup: Cleanup, options: CliOptions = {}): Promise<CliResult> {
+  const run = startCli(args, cleanup, options);
+  const code = await run.exited;
+  // Writes made before runCli returned are already in the captured text: PassThrough delivers in order.
+  await new Promise((resolve) => setImmediate(resolve));
+  return { code, stdout: run.stdout.text, stderr: run.stderr.text };
+}
+
+/** What ora needs of a terminal stream. */
+function fakeTerminal(stream: PassThrough, columns: number): void {
+  Object.assign(stream, {
+    isTTY: true,
+    columns,
+    rows: 24,
+    cursorTo: (_x: number, callback?: () => void) => stream.write('\x1b[G', callback),
+    moveCursor: (_dx: number, _dy: number, callback?: () => void) => stream.write('\x1b[A', callback),
+    clearLine: (_dir: number, callback?: () => void) => stream.write('\x1b[K', callback),
+  });
+}
+
+/** A real server on 127.0.0.1, any free port, closed when the test ends. */
+export async function startServer(cleanup: Cleanup): Promise<{ server: SupServer; port: number }> {
+  const server = new SupServer({ port: 0 });
+  cleanup.after(() => server.close());
+  const { port } = await server.listen();
+  return { server, port };
+}
+
+/** A raw peer logged in as `name`. */
+export async function loggedIn(port: number, cleanup: Cleanup, name: string): Promise<RawPeer> {
+  const peer = await RawPeer.connect(port, cleanup);
+  const [answer] = await peer.request(`login ${name}`);
+  if (answer !== 'status 000 OK') throw new Error(`login ${name} got ${answer}`);
+  return peer;
+}
+
+/** Resolves once `name` is online; asks the server with `contact` until it says so. */
+export async function untilOnline(port: number, cleanup: Cleanup, name: string): Promise<void> {
+  const watcher = await loggedIn(port, cleanup, `watch-${process.hrtime.bigint() % 100000n}`);
+  try {
+    // No event tells us another client logged in, so ask; a short pause keeps the loop cheap.
+    for (;;) {
+      const [answer] = await watcher.request(`contact ${name}`);
+      if (answer === 'status 001 Online') return;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  } finally {
+    watcher.destroy();
+  }
+}
+
+/**
+ * Answers a scripted client frame with these frames; `null` never answers, `'hang-up'`
+ * closes the connection without a word.
+ */
+export type Answer = readonly string[] | null | 'hang-up';
+
+/** Answers by the frame's first word; the defaults behave like a polite server. */
+export type Script = Partial<Record<'login' | 'send' | 'contact' | 'get' | 'quit', Answer | ((frame: string) => Answer)>>;
+
+const POLITE: Record<keyof Script, Answer> = {
+  login: ['status 000 OK'],
+  send: ['status 000 OK'],
+  contact: ['status 103 Offline'],
+  get: ['status 000 OK', 'contacts'],
+  quit: ['status 000 OK'],
+};
+
+/**
+ * A scripted stand-in for a Sup server, for what the real one does too well: never answer,
+ * answer with an odd status, send a recv before the status. Its own EOT splitting is
+ * independent of src/protocol. It counts every connection it accepts.
+ */
+export class ScriptedServer {
+  readonly port: number;
+  /** Every frame received, from every connection, in order. */
+  readonly frames: string[] = [];
+  #accepted = 0;
+  readonly #server: Server;
+  readonly #sockets = new Set<Socket>();
+  readonly #script: Script;
+  #frameWaiters: Array<{ test: (frame: string) => boolean; resolve: (frame: string) => void }> = [];
+
+  private constructor(server: Server, port: number, script: Script) {
+    this.#server = server;
+    this.port = port;
+    this.#script = script;
+    server.on('connection', (socket) => this.#accept(socket));
+  }
+
+  static async start(cleanup: Cleanup, script: Script = {}): Promise<ScriptedServer> {
+    const server = createServer();
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve());
+    });
+    const fake = new ScriptedServer(server, (server.address() as { port: number }).port, script);
+    cleanup.after(() => fake.close());
+    return fake;
+  }
+
+  /** Connections accepted so far. */
+  get accepted(): number {
+    return this.#accepted;
+  }
+
+  /** Open connections right now. */
+  get open(): number {
+    return this.#sockets.size;
+  }
+
+  /** Resolves with the first frame (already received or still to come) that matches. */
+  frame(pattern: RegExp): Promise<string> {
+    const seen = this.frames.find((frame) => pattern.test(frame));
+    if (seen !== undefined) return Promise.resolve(seen);
+    return new Promise((resolve) => this.#frameWaiters.push({ test: (frame) => pattern.test(frame), resolve }));
+  }
+
+  /** Sends frames to every open connection (a `recv` to a listening CLI, say). */
+  push(...frames: string[]): void {
+    for (const socket of this.#sockets) socket.write(encode(frames));
+  }
+
+  /**
+   * Resolves with the number of connections accepted before a fresh probe connection:
+   * the accept queue is first in, first out, so any connection the CLI opened before
+   * returning has been counted once the probe has.
+   */
+  async acceptedBeforeProbe(): Promise<number> {
+    // Registered after the constructor's listener, so the probe is counted when this runs.
+    const counted = new Promise<number>((resolve) => this.#server.once('connection', () => resolve(this.#accepted - 1)));
+    const probe = connect({ port: this.port, host: '127.0.0.1' });
+    probe.on('error', () => {});
+    try {
+      return await counted;
+    } finally {
+      probe.destroy();
+    }
+  }
+
+  /** Drops every open connection, as a server restart would, and keeps listening. */
+  async closeConnections(): Promise<void> {
+    const closed = [...this.#sockets].map((socket) => new Promise((resolve) => socket.once('close', resolve)));
+    for (const socket of this.#sockets) socket.destroy();
+    await Promise.all(closed);
+  }
+
+  close(): Promise<void> {
+    for (const socket of this.#sockets) socket.destroy();
+    return new Promise((resolve) => (this.#server.listening ? this.#server.close(() => resolve()) : resolve()));
+  }
+
+  #accept(socket: Socket): void {
+    this.#accepted++;
+    this.#sockets.add(socket);
+    socket.on('close', () => this.#sockets.delete(socket));
+    socket.on('error', () => socket.destroy());
+    let partial = Buffer.alloc(0);
+    socket.on('data', (chunk: Buffer) => {
+      partial = Buffer.concat([partial, chunk]);
+      for (let eot = partial.indexOf(0x04); eot !== -1; eot = partial.indexOf(0x04)) {
+        const frame = partial.subarray(0, eot).toString('latin1');
+        partial = partial.subarray(eot + 1);
+        this.#onFrame(socket, frame);
+      }
+    });
+  }
+
+  #onFrame(socket: Socket, frame: string): void {
+    this.frames.push(frame);
+    this.#frameWaiters = this.#frameWaiters.filter((waiter) => {
+      if (!waiter.test(frame)) return true;
+      waiter.resolve(frame);
+      return false;
+    });
+    const word = frame.split(' ')[0] as keyof Script;
+    const scripted = Object.hasOwn(this.#script, word)
+      ? this.#script[word]!
+      : Object.hasOwn(POLITE, word)
+        ? POLITE[word]
+        : ['status 100 Malformed Message'];
+    const answer = typeof scripted === 'function' ? scripted(frame) : scripted;
+    if (answer === null) return;
+    if (answer === 'hang-up') {
+      socket.destroy();
+      return;
+    }
+    socket.write(encode(answer));
+    if (word === 'quit' && answer[0] === 'status 000 OK') socket.end();
+  }
+}
+
+function encode(frames: readonly string[]): Buffer {
+  return Buffer.from(frames.map((frame) => `${frame}\x04`).join(''), 'latin1');
+}

@@ -1,0 +1,239 @@
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { once } from 'node:events';
+import { chmodSync, existsSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { loggedIn, ScriptedServer, startServer, tempDir, untilOnline, type Cleanup } from './harness.js';
+
+// The built CLI, run the way a user runs it; `npm test` builds dist/ before the tests run.
+const BIN = fileURLToPath(new URL('../../bin/sup.js', import.meta.url));
+const BUNDLE = fileURLToPath(new URL('../../dist/sup.mjs', import.meta.url));
+const HAS_SCRIPT = spawnSync('script', ['--version'], { stdio: 'ignore' }).status === 0;
+// Any SGR sequence (colour, bold, ...): what NO_COLOR forbids. Cursor moves are not colour.
+const SGR = /\x1b\[[0-9;]*m/;
+
+interface Proc {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+interface ProcOptions extends Pick<SpawnOptions, 'uid' | 'gid'> {
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  stdin?: string;
+}
+
+/** Starts a command with a small, known environment (no SUP_*, no CI, no NO_COLOR unless given). */
+function start(file: string, args: readonly string[], t: Cleanup, options: ProcOptions = {}): Proc {
+  assert.ok(existsSync(BUNDLE), `${BUNDLE} is missing: run \`npm run build\` first (npm test does)`);
+  const cwd = options.cwd ?? tempDir(t);
+  const child = spawn(file, args, {
+    cwd,
+    env: { PATH: process.env.PATH, HOME: cwd, TERM: 'xterm', ...options.env },
+    stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    uid: options.uid,
+    gid: options.gid,
+  });
+  if (options.stdin !== undefined) child.stdin!.end(options.stdin);
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.setEncoding('utf8').on('data', (text: string) => (stdout += text));
+  child.stderr!.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+  const exited = once(child, 'close').then(([code, signal]) => ({
+    code: code as number | null,
+    signal: signal as NodeJS.Signals | null,
+  }));
+  t.after(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  return { child, stdout: () => stdout, stderr: () => stderr, exited };
+}
+
+function sup(args: readonly string[], t: Cleanup, options: ProcOptions = {}): Proc {
+  return start(process.execPath, [BIN, ...args], t, options);
+}
+
+/** A shell command line with `sup` meaning the built CLI. */
+function shell(line: string, t: Cleanup, options: ProcOptions = {}): Proc {
+  return start('bash', ['-c', `sup() { ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} "$@"; }\n${line}`], t, options);
+}
+
+function until(read: () => string, pattern: RegExp, child: ChildProcess): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const check = (): void => {
+      if (!pattern.test(read())) return;
+      child.stdout!.off('data', check);
+      child.stderr!.off('data', check);
+      resolve();
+    };
+    child.stdout!.on('data', check);
+    child.stderr!.on('data', check);
+    child.once('close', () => reject(new Error(`exited before ${pattern} appeared: ${read()}`)));
+    check();
+  });
+}
+
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+describe('sup as a real process', { timeout: 20_000 }, () => {
+  test('when `sup send` delivers, then it exits 0 silently and the message arrives', async (t) => {
+    const { port } = await startServer(t);
+    const bob = await loggedIn(port, t, 'bob');
+    const run = sup(['send', 'bob', 'build', 'is', 'green', '-p', String(port), '-u', 'alice'], t);
+    assert.deepEqual(await run.exited, { code: 0, signal: null });
+    assert.equal(run.stdout() + run.stderr(), '');
+    assert.equal(await bob.frame(), 'recv alice build is green');
+  });
+
+  test('when `sup status` asks about someone offline, then it prints offline and exits 1', async (t) => {
+    const { port } = await startServer(t);
+    const run = sup(['status', 'carol'], t, { env: { SUP_PORT: String(port) } });
+    assert.deepEqual(await run.exited, { code: 1, signal: null });
+    assert.equal(run.stdout(), 'offline\n');
+    assert.equal(run.stderr(), '');
+  });
+
+  test('when nothing listens on the port, then `sup send` exits 3 with exactly one line', async (t) => {
+    const port = await closedPort();
+    const run = sup(['send', 'bob', 'hi', '-p', String(port), '-u', 'alice'], t);
+    assert.deepEqual(await run.exited, { code: 3, signal: null });
+    assert.equal(run.stderr(), `sup: cannot connect to 127.0.0.1:${port} (connection refused): is a server running? try 'sup server'\n`);
+    assert.equal(run.stdout(), '');
+  });
+
+  test('when a usage error happens, then it exits 2 with one line, not commander\'s 1', async (t) => {
+    const run = sup(['send'], t);
+    assert.deepEqual(await run.exited, { code: 2, signal: null });
+    assert.match(run.stderr(), /^sup: missing required argument 'user'[^\n]*\n$/);
+  });
+
+  test("when `printf 'a\\nb\\n' | sup send bob --lines` runs, then both lines arrive in order", async (t) => {
+    const { port } = await startServer(t);
+    const bob = await loggedIn(port, t, 'bob');
+    const run = shell(`printf 'a\\nb\\n' | sup send bob --lines`, t, { env: { SUP_PORT: String(port), SUP_USER: 'alice' } });
+    assert.deepEqual(await run.exited, { code: 0, signal: null });
+    assert.equal(run.stderr(), '');
+    assert.deepEqual(await bob.frames(2), ['recv alice a', 'recv alice b']);
+  });
+
+  test('when `sup send bob` reads the message from a pipe, then stdin is the message', async (t) => {
+    const { port } = await startServer(t);
+    const bob = await loggedIn(port, t, 'bob');
+    const run = sup(['send', 'bob', '-p', String(port), '-u', 'alice'], t, { stdin: 'disk 91% full\n' });
+    assert.deepEqual(await run.exited, { code: 0, signal: null });
+    assert.equal(await bob.frame(), 'recv alice disk 91% full');
+  });
+
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    test(`when \`sup listen\` prints a message and gets ${signal}, then it logs off and exits 0`, async (t) => {
+      const { port } = await startServer(t);
+      const run = sup(['listen', '-p', String(port), '-u', 'lis'], t);
+      await untilOnline(port, t, 'lis');
+      const bob = await loggedIn(port, t, 'bob');
+      assert.deepEqual(await bob.request('send lis are you there?'), ['status 000 OK']);
+      await until(run.stdout, /\n/, run.child);
+      assert.equal(run.stdout(), 'bob are you there?\n');
+      run.child.kill(signal);
+      assert.deepEqual(await run.exited, { code: 0, signal: null });
+      assert.equal(run.stderr(), '');
+      assert.deepEqual(await bob.request('contact lis'), ['status 103 Offline']);
+    });
+  }
+
+  test('when `sup listen | head -1` closes the pipe, then sup exits 0 without a stack trace', async (t) => {
+    const { port } = await startServer(t);
+    const run = shell(`sup listen -p ${port} -u lis | head -1; echo "sup exited \${PIPESTATUS[0]}" >&2`, t);
+    await untilOnline(port, t, 'lis');
+    const bob = await loggedIn(port, t, 'bob');
+    let closed = false;
+    void run.exited.then(() => (closed = true));
+    // sup learns that head is gone only when a later write fails, so keep writing until it does.
+    for (let i = 1; !closed; i++) {
+      const [answer] = await bob.request(`send lis message ${i}`);
+      if (answer !== 'status 000 OK') break;
+      await Promise.race([run.exited, new Promise((resolve) => setTimeout(resolve, 20))]);
+    }
+    assert.deepEqual(await run.exited, { code: 0, signal: null });
+    assert.equal(run.stdout(), 'bob message 1\n');
+    assert.equal(run.stderr(), 'sup exited 0\n');
+  });
+
+  for (const noColor of [undefined, '1']) {
+    test(`when stderr is a pipe${noColor ? ' and NO_COLOR is set' : ''}, then no spinner or escape code is printed`, async (t) => {
+      const silent = await ScriptedServer.start(t, { login: null });
+      const env = noColor === undefined ? {} : { NO_COLOR: noColor };
+      const run = sup(['status', 'bob', '--timeout', '300', '-p', String(silent.port)], t, { env });
+      assert.deepEqual(await run.exited, { code: 3, signal: null });
+      assert.doesNotMatch(run.stderr(), /\x1b/);
+      assert.match(run.stderr(), /^sup: timed out after 300 ms[^\n]*\n$/);
+    });
+  }
+
+  test('when the found config cannot be read, then it exits 2 naming it, not a silent default', async (t) => {
+    const cwd = tempDir(t);
+    chmodSync(cwd, 0o755);
+    const file = join(cwd, 'sup.config.json');
+    writeFileSync(file, '{"port": 1}');
+    chmodSync(file, 0o000);
+    // Root reads any file whatever its mode, so run as nobody then.
+    const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+    const run = sup(['status', 'bob'], t, { cwd, ...asNobody });
+    assert.deepEqual(await run.exited, { code: 2, signal: null });
+    assert.equal(run.stderr(), `sup: cannot read config ${file}: permission denied; fix or remove the file\n`);
+  });
+});
+
+describe('sup on a terminal', { timeout: 20_000, skip: HAS_SCRIPT ? false : 'needs `script` (util-linux) for a pseudo-terminal' }, () => {
+  /** Runs sup under a pseudo-terminal; `columns` 0 leaves the terminal without a size. */
+  function onTerminal(args: readonly string[], columns: number, t: Cleanup, env: NodeJS.ProcessEnv = {}): Proc {
+    // timeout(1) is the safety net: a sup stuck in a loop must not outlive the test.
+    const command = ['timeout', '--foreground', '-s', 'KILL', '10', process.execPath, BIN, ...args]
+      .map((word) => `'${word}'`)
+      .join(' ');
+    const size = columns > 0 ? `stty cols ${columns} rows 24; ` : '';
+    return start('script', ['-qec', `${size}${command}`, '/dev/null'], t, { env });
+  }
+
+  test('when stderr is a terminal, then a coloured spinner shows while connecting', async (t) => {
+    const silent = await ScriptedServer.start(t, { login: null });
+    const run = onTerminal(['status', 'bob', '--timeout', '300', '-p', String(silent.port)], 80, t);
+    assert.equal((await run.exited).code, 3);
+    assert.match(run.stdout(), new RegExp(`connecting to 127\\.0\\.0\\.1:${silent.port}`));
+    assert.match(run.stdout(), SGR);
+  });
+
+  test('when NO_COLOR is set on a terminal, then the spinner has no colour codes', async (t) => {
+    const silent = await ScriptedServer.start(t, { login: null });
+    const run = onTerminal(['status', 'bob', '--timeout', '300', '-p', String(silent.port)], 80, t, { NO_COLOR: '1' });
+    assert.equal((await run.exited).code, 3);
+    assert.match(run.stdout(), /connecting to/);
+    assert.doesNotMatch(run.stdout(), SGR);
+  });
+
+  test('when --quiet or --json is given on a terminal, then no spinner shows', async (t) => {
+    const silent = await ScriptedServer.start(t, { login: null });
+    for (const flag of ['--quiet', '--json']) {
+      const run = onTerminal(['status', 'bob', flag, '--timeout', '300', '-p', String(silent.port)], 80, t);
+      assert.equal((await run.exited).code, 3);
+      assert.doesNotMatch(run.stdout(), /connecting to|\x1b\[\?25l/);
+    }
+  });
+
+  test('when the terminal reports no width, then sup still gives up within --timeout (no spinner loop)', { timeout: 5_000 }, async (t) => {
+    const silent = await ScriptedServer.start(t, { login: null });
+    const run = onTerminal(['status', 'bob', '--timeout', '300', '-p', String(silent.port)], 0, t);
+    assert.equal((await run.exited).code, 3);
+    assert.match(run.stdout(), /sup: timed out after 300 ms/);
+  });
+});
