@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import { cosmiconfig, type CosmiconfigResult } from 'cosmiconfig';
 import { CliError } from './cli-error.js';
 import {
@@ -166,7 +167,8 @@ function reason(error: unknown): string {
   if (code === 'ENOENT') return 'no such file';
   if (code === 'EACCES') return 'permission denied';
   if (code === 'EISDIR') return 'it is a directory';
-  const message = error instanceof Error ? error.message : String(error);
+  // The code frame is coloured when the parser thinks it has a colour terminal (CI=true does that).
+  const message = stripVTControlCharacters(error instanceof Error ? error.message : String(error));
   // The JSON and YAML loaders put "JSON Error in <file>:" first and a code frame around the
   // actual reason; keep only the reason, since the file is named already.
   const lines = message
