@@ -12,6 +12,8 @@ export interface IncomingMessage {
 export interface DispatcherOptions {
   /** Senders handled at the same time. */
   concurrency: number;
+  /** Messages one sender may have waiting; more are refused. */
+  maxQueuedPerSender: number;
   handlerTimeoutMs: number;
   clock: Clock;
   /** Handles one message; must not reject (the runtime isolates errors itself). */
@@ -60,18 +62,23 @@ export class Dispatcher {
     return this.#abandoned;
   }
 
-  /** Takes a message; returns false once the dispatcher has stopped accepting. */
-  push(message: IncomingMessage): boolean {
-    if (!this.#accepting) return false;
-    this.#queued++;
+  /**
+   * Takes a message: 'stopped' once the dispatcher no longer accepts any, 'full' when its
+   * sender already has `maxQueuedPerSender` messages waiting.
+   */
+  push(message: IncomingMessage): 'accepted' | 'stopped' | 'full' {
+    if (!this.#accepting) return 'stopped';
     const waiting = this.#waiting.get(message.from);
     if (waiting !== undefined) {
+      if (waiting.length >= this.#options.maxQueuedPerSender) return 'full';
+      this.#queued++;
       waiting.push(message);
-      return true;
+      return 'accepted';
     }
+    this.#queued++;
     this.#waiting.set(message.from, [message]);
     this.#schedule(message.from);
-    return true;
+    return 'accepted';
   }
 
   /** Resolves when nothing is queued or running. */

@@ -2,6 +2,8 @@ import { BotOptionError } from './errors.js';
 
 /** Senders whose messages are handled at the same time. */
 export const DEFAULT_CONCURRENCY = 16;
+/** Messages from one sender that may wait to be handled; more are dropped and logged. */
+export const DEFAULT_MAX_QUEUED_PER_SENDER = 100;
 /** How long one handler may run before it is abandoned and its signal aborted. */
 export const DEFAULT_HANDLER_TIMEOUT_MS = 30_000;
 /** How long shutdown waits for running handlers and the outbox together. */
@@ -33,6 +35,12 @@ export interface LoopGuardLimit {
 export interface BotLimits {
   /** Different senders handled at the same time; one sender is always one at a time. @default 16 */
   concurrency?: number;
+  /**
+   * Messages from one sender waiting behind the one being handled, at most; past it new ones
+   * are dropped and logged (\`messages-dropped\`), so a flood cannot grow memory without bound.
+   * @default 100
+   */
+  maxQueuedPerSender?: number;
   /** A handler running longer is abandoned: its signal aborts, its sender's next message starts. @default 30000 */
   handlerTimeoutMs?: number;
   /** Shutdown waits this long for running handlers and the outbox before giving up on them. @default 10000 */
@@ -45,6 +53,7 @@ export interface BotLimits {
 
 export interface ResolvedBotLimits {
   concurrency: number;
+  maxQueuedPerSender: number;
   handlerTimeoutMs: number;
   shutdownTimeoutMs: number;
   rate: Required<RateLimit>;
@@ -53,6 +62,7 @@ export interface ResolvedBotLimits {
 
 export const BOT_LIMIT_DEFAULTS: Readonly<ResolvedBotLimits> = Object.freeze({
   concurrency: DEFAULT_CONCURRENCY,
+  maxQueuedPerSender: DEFAULT_MAX_QUEUED_PER_SENDER,
   handlerTimeoutMs: DEFAULT_HANDLER_TIMEOUT_MS,
   shutdownTimeoutMs: DEFAULT_SHUTDOWN_TIMEOUT_MS,
   rate: Object.freeze({ burst: DEFAULT_RATE_BURST, perSecond: DEFAULT_RATE_PER_SECOND }),
@@ -72,6 +82,7 @@ export function resolveBotLimits(limits: unknown = {}): ResolvedBotLimits {
   const loopGuard = objectAt('limits.loopGuard', root.loopGuard);
   return {
     concurrency: integerAt('limits.concurrency', root.concurrency, DEFAULT_CONCURRENCY, 1),
+    maxQueuedPerSender: integerAt('limits.maxQueuedPerSender', root.maxQueuedPerSender, DEFAULT_MAX_QUEUED_PER_SENDER, 1),
     handlerTimeoutMs: integerAt('limits.handlerTimeoutMs', root.handlerTimeoutMs, DEFAULT_HANDLER_TIMEOUT_MS, 1, MAX_TIMER_MS),
     shutdownTimeoutMs: integerAt('limits.shutdownTimeoutMs', root.shutdownTimeoutMs, DEFAULT_SHUTDOWN_TIMEOUT_MS, 1, MAX_TIMER_MS),
     rate: {

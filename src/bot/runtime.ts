@@ -142,6 +142,7 @@ export class BotRuntime {
     });
     this.#dispatcher = new Dispatcher({
       concurrency: this.limits.concurrency,
+      maxQueuedPerSender: this.limits.maxQueuedPerSender,
       handlerTimeoutMs: this.limits.handlerTimeoutMs,
       clock: this.#clock,
       handle: (message, signal) => this.#handle(message, signal),
@@ -347,7 +348,16 @@ export class BotRuntime {
   #receive(message: IncomingMessage): void {
     // The bot never answers itself, whatever its plugins do.
     if (message.from === this.username) return;
-    if (this.#dispatcher.push(message)) this.#received++;
+    const outcome = this.#dispatcher.push(message);
+    if (outcome === 'accepted') this.#received++;
+    else if (outcome === 'full') {
+      this.#logger.warn('messages-dropped', {
+        from: message.from,
+        reason: 'sender-backlog',
+        limit: this.limits.maxQueuedPerSender,
+        text: message.text,
+      });
+    }
   }
 
   async #handle(message: IncomingMessage, signal: AbortSignal): Promise<void> {

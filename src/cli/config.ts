@@ -28,6 +28,7 @@ export interface BotConfig {
   apology?: string;
   limits?: {
     concurrency?: number;
+    maxQueuedPerSender?: number;
     handlerTimeoutMs?: number;
     shutdownTimeoutMs?: number;
     rate?: { burst?: number; perSecond?: number };
@@ -59,6 +60,7 @@ const checkBot: Check = isObject({
   apology: isString,
   limits: isObject({
     concurrency: isInteger(1),
+    maxQueuedPerSender: isInteger(1),
     handlerTimeoutMs: isInteger(1),
     shutdownTimeoutMs: isInteger(0),
     rate: isObject({ burst: isInteger(1), perSecond: isNumber(0.001) }),

@@ -10,7 +10,7 @@ function message(from: string, text: string): IncomingMessage {
 }
 
 /** A dispatcher whose handler logs start/end and waits on a gate per message text. */
-function harness(options: { concurrency: number; handlerTimeoutMs?: number }) {
+function harness(options: { concurrency: number; handlerTimeoutMs?: number; maxQueuedPerSender?: number }) {
   const clock = new FakeClock();
   const log: string[] = [];
   const gates = new Map<string, Gate>();
@@ -26,6 +26,7 @@ function harness(options: { concurrency: number; handlerTimeoutMs?: number }) {
   };
   const dispatcher = new Dispatcher({
     concurrency: options.concurrency,
+    maxQueuedPerSender: options.maxQueuedPerSender ?? 1000,
     handlerTimeoutMs: options.handlerTimeoutMs ?? 1000,
     clock,
     handle: async (m, signal) => {
@@ -40,6 +41,22 @@ function harness(options: { concurrency: number; handlerTimeoutMs?: number }) {
 }
 
 describe('Dispatcher', () => {
+  test('when a sender floods past its backlog bound, then the excess is refused and the rest still runs in order', async () => {
+    const { log, gate, dispatcher } = harness({ concurrency: 4, maxQueuedPerSender: 2 });
+    assert.equal(dispatcher.push(message('alice', 'a1')), 'accepted');
+    await settle();
+    // a1 is running; a2 and a3 wait; a4 would be a third waiting message.
+    const outcomes = ['a2', 'a3', 'a4'].map((text) => dispatcher.push(message('alice', text)));
+    assert.deepEqual(outcomes, ['accepted', 'accepted', 'full']);
+    assert.equal(dispatcher.push(message('bob', 'b1')), 'accepted', 'other senders are not affected');
+    for (const text of ['a1', 'a2', 'a3', 'b1']) gate(text).open();
+    await dispatcher.idle();
+    assert.deepEqual(
+      log.filter((line) => / a\d$/.test(line)),
+      ['start a1', 'end a1', 'start a2', 'end a2', 'start a3', 'end a3'],
+    );
+  });
+
   test('when one sender sends several messages, then they are handled one at a time in arrival order', async () => {
     const { log, gate, dispatcher } = harness({ concurrency: 8 });
     for (const text of ['a1', 'a2', 'a3']) dispatcher.push(message('alice', text));
@@ -142,7 +159,7 @@ describe('Dispatcher', () => {
     dispatcher.push(message('bob', 'queued-2'));
     await settle();
     assert.equal(dispatcher.stopAccepting(), 2);
-    assert.equal(dispatcher.push(message('carol', 'late')), false);
+    assert.equal(dispatcher.push(message('carol', 'late')), 'stopped');
     gate('running').open();
     await dispatcher.idle();
     assert.deepEqual(log, ['start running', 'end running']);
