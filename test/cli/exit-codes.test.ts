@@ -1,16 +1,7 @@
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { describe, test } from 'node:test';
-import { loggedIn, runSup, ScriptedServer, startServer } from './harness.js';
+import { closedPort, loggedIn, runSup, ScriptedServer, startServer } from './harness.js';
 
-/** A port nothing listens on: bound once, then released. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 function oneLine(stderr: string): void {
   assert.match(stderr, /^sup: [^\n]+\n$/, `exactly one line starting "sup: ": ${JSON.stringify(stderr)}`);

@@ -121,6 +121,15 @@ function fakeTerminal(stream: PassThrough, columns: number): void {
   });
 }
 
+/** A port nothing listens on: bound once, then released. */
+export async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
 /** A real server on 127.0.0.1, any free port, closed when the test ends. */
 export async function startServer(cleanup: Cleanup): Promise<{ server: SupServer; port: number }> {
   const server = new SupServer({ port: 0 });

@@ -2,11 +2,10 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { once } from 'node:events';
 import { chmodSync, existsSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { loggedIn, ScriptedServer, startServer, tempDir, untilOnline, type Cleanup } from './harness.js';
+import { type Cleanup, closedPort, loggedIn, ScriptedServer, startServer, tempDir, untilOnline } from './harness.js';
 
 // The built CLI, run the way a user runs it; `npm test` builds dist/ before the tests run.
 const BIN = fileURLToPath(new URL('../../bin/sup.js', import.meta.url));
@@ -78,13 +77,6 @@ function until(read: () => string, pattern: RegExp, child: ChildProcess): Promis
   });
 }
 
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe('sup as a real process', { timeout: 20_000 }, () => {
   test('when `sup send` delivers, then it exits 0 silently and the message arrives', async (t) => {

@@ -6,7 +6,7 @@ import { connect, createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { loggedIn, startServer, tempDir, untilOnline, type Cleanup } from './harness.js';
+import { type Cleanup, closedPort, loggedIn, startServer, tempDir, untilOnline } from './harness.js';
 
 /*
  * The README's "Recipes" section, word for word: these tests run each one against a real
@@ -94,13 +94,6 @@ function readLog(home: string): string {
   return existsSync(file) ? readFileSync(file, 'utf8') : '';
 }
 
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** A TCP relay in front of the server that tells when each client connection has ended. */
 async function countingRelay(target: number, t: Cleanup): Promise<{ port: number; ended: (count: number) => Promise<void> }> {
