@@ -39,6 +39,8 @@ Options:
   --idle-settle <seconds> wait before each idle-memory reading, so the server's GC settles
                           (default: 5; quick: 0.3)
   --sup-bin <path>        measure another build's bin/sup.js (default: this checkout's)
+  --sup-node-args <flags> node flags for the sup server process, space-separated, e.g.
+                          "--max-semi-space-size=4" (the report names them)
   --no-nats               do not look for nats-server
   --profile <dir>         run sup server under node --cpu-prof into <dir> and summarise
                           the profiles (implies --no-nats and --only throughput unless given)
@@ -67,6 +69,7 @@ interface Options {
   workers: number;
   idleSettleMs: number;
   supBin: string | undefined;
+  supNodeArgs: string[];
   nats: boolean;
   profileDir: string | undefined;
   out: string | undefined;
@@ -99,6 +102,7 @@ function parseOptions(argv: string[]): Options | undefined {
       workers: { type: 'string' },
       'idle-settle': { type: 'string' },
       'sup-bin': { type: 'string' },
+      'sup-node-args': { type: 'string' },
       'no-nats': { type: 'boolean' },
       profile: { type: 'string' },
       out: { type: 'string' },
@@ -141,6 +145,7 @@ function parseOptions(argv: string[]): Options | undefined {
     workers: Math.floor(number(values.workers, '--workers', availableParallelism(), 1)),
     idleSettleMs: number(values['idle-settle'], '--idle-settle', quick ? 0.3 : 5, 0) * 1000,
     supBin: values['sup-bin'] === undefined ? undefined : resolve(values['sup-bin']),
+    supNodeArgs: (values['sup-node-args'] ?? '').split(' ').filter(Boolean),
     nats: !values['no-nats'] && !profileDir,
     profileDir,
     out: write ? resolve(REPO_ROOT, values.out ?? 'BENCHMARKS.md') : undefined,
@@ -215,7 +220,8 @@ interface Bench {
 function starter(bench: Bench, target: Target, label: string): () => Promise<RunningServer> {
   if (target === Target.Nats) return () => startNatsServer(bench.natsBinary!);
   const dir = bench.options.profileDir;
-  const nodeArgs = dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=sup-${label}.cpuprofile`] : [];
+  const profile = dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=sup-${label}.cpuprofile`] : [];
+  const nodeArgs = [...bench.options.supNodeArgs, ...profile];
   const launch = { nodeArgs, maxConnections: Math.max(20_000, bench.options.connections + 1000) };
   return () => startSupServer(bench.options.supBin ? { ...launch, supBin: bench.options.supBin } : launch);
 }
@@ -516,6 +522,7 @@ async function main(argv: string[]): Promise<number> {
       ? `- Code: sup server from ${options.supBin} (not this checkout), its own process, as is nats-server.`
       : `- Code: ${gitDescription()}; sup server is \`node bin/sup.js server\` from dist/, its own process, as is nats-server.`,
     ...(options.quick ? ['- **Quick run** (--quick): short windows, figures are rough.'] : []),
+    ...(options.supNodeArgs.length ? [`- sup server ran with node flags \`${options.supNodeArgs.join(' ')}\`.`] : []),
     ...(options.profileDir ? [`- sup server ran under \`node --cpu-prof\` (profiles in ${options.profileDir}), which slows it down.`] : []),
   ].join('\n');
   const markdown = `${header}\n\n${sections.map((s) => `## ${s.title}\n\n${s.markdown}`).join('\n\n')}\n`;

@@ -4,9 +4,9 @@ export { STATUS_TEXT, Status, isStatusCode, isSuccessStatus, type StatusCode } f
 export { MAX_USERNAME_LENGTH, isValidUsername, usernameProblem } from './protocol/username.js';
 export { hasOnlyAllowedBytes } from './protocol/frame-bytes.js';
 export { messageProblem } from './protocol/message-text.js';
-export { FrameDecoder, OVERSIZED_FRAME, type FrameDecoderOptions, type OversizedFrame } from './protocol/frame-decoder.js';
-export { parseClientFrame, encodeClientFrame, type ClientFrame } from './protocol/client-frames.js';
-export { parseServerFrame, encodeStatus, encodeRecv, encodeContacts, type ServerFrame } from './protocol/server-frames.js';
+export { FrameDecoder, FrameKind, OVERSIZED_FRAME, type FrameDecoderOptions, type OversizedFrame } from './protocol/frame-decoder.js';
+export { parseClientFrame, encodeClientFrame, ClientCommand, ClientFrameScanner, type ClientFrame } from './protocol/client-frames.js';
+export { parseServerFrame, encodeStatus, encodeRecv, encodeRecvPrefix, encodeContacts, type ServerFrame } from './protocol/server-frames.js';
 
 export { SupServer, type SupServerStats } from './server/sup-server.js';
 export { SERVER_DEFAULTS, type SupServerOptions } from './server/options.js';

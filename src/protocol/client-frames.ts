@@ -10,18 +10,99 @@ export type ClientFrame =
   | { type: 'quit'; username: string }
   | { type: 'malformed' };
 
+/** The command of a client frame, as `ClientFrameScanner.scan()` tells it. */
+export const ClientCommand = {
+  Malformed: 0,
+  Login: 1,
+  GetContacts: 2,
+  Contact: 3,
+  Send: 4,
+  Quit: 5,
+} as const;
+export type ClientCommand = (typeof ClientCommand)[keyof typeof ClientCommand];
+
 const SPACE = 0x20;
 const MALFORMED: ClientFrame = Object.freeze({ type: 'malformed' });
 const GET_CONTACTS: ClientFrame = Object.freeze({ type: 'get-contacts' });
-const GET_CONTACTS_BYTES = Buffer.from('get contacts', 'latin1');
 
-function commandIs(frame: Buffer, end: number, command: string): boolean {
-  if (end !== command.length) return false;
-  for (let i = 0; i < end; i++) {
-    if (frame[i] !== command.charCodeAt(i)) return false;
+const bytesOf = (text: string): Uint8Array => Uint8Array.from(text, (c) => c.charCodeAt(0));
+const LOGIN = bytesOf('login');
+const SEND_ = bytesOf('send ');
+const CONTACT_ = bytesOf('contact ');
+const QUIT_ = bytesOf('quit ');
+const GET_CONTACTS_BYTES = bytesOf('get contacts');
+
+function startsWith(bytes: Uint8Array, start: number, end: number, prefix: Uint8Array): boolean {
+  if (end - start < prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) {
+    if (bytes[start + i] !== prefix[i]) return false;
   }
   return true;
 }
+
+/**
+ * Reads client frames in place: `scan()` tells the command of `bytes[start, end)` (EOT
+ * removed) and where its argument lies, without allocating, so a server can route a
+ * `send` straight from the chunk it read. Only the shape is checked, as in `parseClientFrame`.
+ */
+export class ClientFrameScanner {
+  #argumentStart = 0;
+  #messageStart = 0;
+
+  /**
+   * Where the argument of the last scanned `login`, `contact`, `quit` or `send` starts
+   * (the name, for `send`); it runs to the frame's end, or for `send` to `messageStart - 1`.
+   * A bare `login` has an empty argument: `argumentStart` is then the frame's end.
+   */
+  get argumentStart(): number {
+    return this.#argumentStart;
+  }
+
+  /** Where the message of the last scanned `send` starts; it runs to the frame's end and is never empty. */
+  get messageStart(): number {
+    return this.#messageStart;
+  }
+
+  scan(bytes: Uint8Array, start: number, end: number): ClientCommand {
+    if (end === start || !hasOnlyAllowedBytes(bytes, start, end)) return ClientCommand.Malformed;
+    // A prefix that ends in a space is a command word followed by the first space.
+    if (startsWith(bytes, start, end, SEND_)) return this.#scanSend(bytes, start + SEND_.length, end);
+    if (startsWith(bytes, start, end, LOGIN)) {
+      const after = start + LOGIN.length;
+      if (after === end) {
+        this.#argumentStart = end;
+        return ClientCommand.Login;
+      }
+      if (bytes[after] !== SPACE) return ClientCommand.Malformed;
+      this.#argumentStart = after + 1;
+      return ClientCommand.Login;
+    }
+    if (startsWith(bytes, start, end, CONTACT_)) {
+      this.#argumentStart = start + CONTACT_.length;
+      return ClientCommand.Contact;
+    }
+    if (startsWith(bytes, start, end, QUIT_)) {
+      this.#argumentStart = start + QUIT_.length;
+      return ClientCommand.Quit;
+    }
+    if (end - start === GET_CONTACTS_BYTES.length && startsWith(bytes, start, end, GET_CONTACTS_BYTES)) {
+      return ClientCommand.GetContacts;
+    }
+    return ClientCommand.Malformed;
+  }
+
+  #scanSend(bytes: Uint8Array, toStart: number, end: number): ClientCommand {
+    let secondSpace = toStart;
+    while (secondSpace < end && bytes[secondSpace] !== SPACE) secondSpace++;
+    // Both the name and a non-empty message must be there: `send bob`, `send bob ` and `send  hi` are not.
+    if (secondSpace === toStart || secondSpace >= end - 1) return ClientCommand.Malformed;
+    this.#argumentStart = toStart;
+    this.#messageStart = secondSpace + 1;
+    return ClientCommand.Send;
+  }
+}
+
+const scanner = new ClientFrameScanner();
 
 /**
  * Reads one client frame (EOT removed). Only the shape is checked here: whether a
@@ -29,32 +110,26 @@ function commandIs(frame: Buffer, end: number, command: string): boolean {
  * with no argument keeps an empty name, since the protocol answers it 102, not 100.
  */
 export function parseClientFrame(frame: Buffer): ClientFrame {
-  if (frame.length === 0 || !hasOnlyAllowedBytes(frame)) return MALFORMED;
-  const space = frame.indexOf(SPACE);
-  const commandEnd = space === -1 ? frame.length : space;
-  const argument = (): string => frame.toString('latin1', commandEnd + 1);
-
-  if (commandIs(frame, commandEnd, 'login')) {
-    return { type: 'login', username: space === -1 ? '' : argument() };
+  const end = frame.length;
+  const argument = (): string => frame.toString('latin1', scanner.argumentStart, end);
+  switch (scanner.scan(frame, 0, end)) {
+    case ClientCommand.Login:
+      return { type: 'login', username: argument() };
+    case ClientCommand.GetContacts:
+      return GET_CONTACTS;
+    case ClientCommand.Contact:
+      return { type: 'contact', username: argument() };
+    case ClientCommand.Send:
+      return {
+        type: 'send',
+        to: frame.toString('latin1', scanner.argumentStart, scanner.messageStart - 1),
+        message: frame.subarray(scanner.messageStart),
+      };
+    case ClientCommand.Quit:
+      return { type: 'quit', username: argument() };
+    default:
+      return MALFORMED;
   }
-  if (space === -1) return MALFORMED;
-  if (commandIs(frame, commandEnd, 'send')) return parseSend(frame, space);
-  if (commandIs(frame, commandEnd, 'contact')) return { type: 'contact', username: argument() };
-  if (commandIs(frame, commandEnd, 'quit')) return { type: 'quit', username: argument() };
-  if (frame.equals(GET_CONTACTS_BYTES)) return GET_CONTACTS;
-  return MALFORMED;
-}
-
-function parseSend(frame: Buffer, firstSpace: number): ClientFrame {
-  const toStart = firstSpace + 1;
-  const secondSpace = frame.indexOf(SPACE, toStart);
-  // Both the name and a non-empty message must be there: `send bob`, `send bob ` and `send  hi` are not.
-  if (secondSpace === -1 || secondSpace === toStart || secondSpace === frame.length - 1) return MALFORMED;
-  return {
-    type: 'send',
-    to: frame.toString('latin1', toStart, secondSpace),
-    message: frame.subarray(secondSpace + 1),
-  };
 }
 
 function frame(text: string): Buffer {

@@ -52,6 +52,14 @@ export function encodeRecv(from: string, message: Uint8Array): Buffer {
   return bytes;
 }
 
+/**
+ * `recv <from> `: what every recv frame from one sender starts with, so a server can
+ * encode it once per sender and copy it in front of each message, then the EOT.
+ */
+export function encodeRecvPrefix(from: string): Buffer {
+  return Buffer.from(`recv ${from} `, 'latin1');
+}
+
 /** `contacts <u1> <u2> ...` with its EOT, names as given (the caller sorts them). */
 export function encodeContacts(usernames: readonly string[]): Buffer {
   const text = usernames.length === 0 ? 'contacts' : `contacts ${usernames.join(' ')}`;

@@ -1,8 +1,13 @@
 import type { Socket } from 'node:net';
-import { FrameDecoder, type OversizedFrame } from '../protocol/frame-decoder.js';
+import { EOT } from '../protocol/constants.js';
+import { FrameDecoder, FrameKind } from '../protocol/frame-decoder.js';
 
 export interface ConnectionHandler {
-  frame(connection: Connection, frame: Buffer | OversizedFrame): void;
+  /**
+   * One frame from the peer: `bytes[start, end)`, EOT removed, or an oversized frame that
+   * was dropped (`kind` is `FrameKind.Oversized`). The bytes are valid only during the call.
+   */
+  frame(connection: Connection, kind: FrameKind, bytes: Buffer, start: number, end: number): void;
   /**
    * Called once, as soon as the connection can take no more frames nor messages: quit,
    * the peer hung up, or it was destroyed. Its user is offline from here on.
@@ -13,175 +18,374 @@ export interface ConnectionHandler {
 }
 
 export interface ConnectionLimits {
-  maxFrameBytes: number;
-  maxOutputBytes: number;
-  keepAliveMs: number;
+  readonly maxFrameBytes: number;
+  readonly maxOutputBytes: number;
+  /** Above this much unsent output, reading stops until the socket drains. */
+  readonly outputHighWaterMark: number;
+}
+
+/** What the connections of one server share: who answers their frames, their limits, a spare decoder. */
+export class ConnectionGroup {
+  readonly handler: ConnectionHandler;
+  readonly limits: ConnectionLimits;
+  #spareDecoder: FrameDecoder | undefined;
+
+  constructor(handler: ConnectionHandler, limits: ConnectionLimits) {
+    this.handler = handler;
+    this.limits = limits;
+  }
+
+  /**
+   * An empty decoder for one read. Most reads end on a frame boundary, so one decoder lent
+   * in turn serves every such connection; only one that stops mid-frame keeps its own.
+   */
+  lendDecoder(): FrameDecoder {
+    const decoder = this.#spareDecoder ?? new FrameDecoder(this.limits);
+    this.#spareDecoder = undefined;
+    return decoder;
+  }
+
+  /** Takes back a decoder that holds nothing. */
+  returnDecoder(decoder: FrameDecoder): void {
+    this.#spareDecoder = decoder;
+  }
 }
 
 // Lingering after `quit` or a half-close is bounded, for a peer that never reads or closes.
 const LINGER_MS = 2_000;
+// Small enough to come from node's shared buffer pool; a busy connection's next buffer is sized by its last.
+const MIN_OUTPUT_BYTES = 256;
+// Messages this short are copied byte by byte: Buffer#copy with offsets allocates a view per call.
+const SHORT_COPY_BYTES = 64;
+
+const CONNECTION = Symbol('sup.connection');
+type ServerSocket = Socket & { [CONNECTION]?: Connection };
 
 /**
- * One client socket: frames in, bytes out. Writes made in one tick go out corked, as one
- * writev; reading pauses while the peer is not taking our output, so a client that
- * pipelines without reading is never buffered without bound.
+ * One client socket: frames in, bytes out. While one read is answered, everything written
+ * to each connection is gathered into one buffer and handed to its socket in one write,
+ * the reader's own last, so a `recv` leaves before the status of the send that queued it.
+ * Reading pauses while the socket holds more unsent output than its high-water mark, so a
+ * client that pipelines without reading is never buffered without bound.
  */
 export class Connection {
+  // Connections holding gathered output; written out at the end of each read, or else on the next tick.
+  static readonly #pending: Connection[] = [];
+  static #flushScheduled = false;
+  // The connection whose frames are being answered: its own output waits for everyone else's.
+  static #reader: Connection | undefined;
+
   readonly socket: Socket;
   /** The logged-in name, or undefined before login. */
   username: string | undefined;
-  loginTimer: NodeJS.Timeout | undefined;
+  /** `recv <username> `, encoded the first time this user sends. */
+  recvPrefix: Buffer | undefined;
+  /** The connection this one last sent to: most senders keep talking to the same user. */
+  lastRecipient: Connection | undefined;
+  /** Cancels this connection's login timeout; the server's to set. */
+  loginTicket = 0;
 
-  readonly #handler: ConnectionHandler;
-  readonly #decoder: FrameDecoder;
-  readonly #maxOutputBytes: number;
-  #backlog: Array<Buffer | OversizedFrame> = [];
-  #backlogIndex = 0;
-  #corked = false;
+  readonly #group: ConnectionGroup;
+  readonly #limits: ConnectionLimits;
+  // Only while it holds something between reads (a partial frame, frames left unread while paused).
+  #decoder: FrameDecoder | undefined;
+  #out: Buffer | undefined;
+  #outLength = 0;
+  // The first frame of a tick is held as given, not copied: a lone reply (a login's status) allocates nothing.
+  #outBorrowed = false;
+  #outSizeHint = MIN_OUTPUT_BYTES;
   #ending = false;
-  #lingerTimer: NodeJS.Timeout | undefined;
   #isOffline = false;
-  readonly #closed: Promise<void>;
+  #isClosed = false;
+  #drainListening = false;
+  #lingerTimer: NodeJS.Timeout | undefined;
+  #closed: Promise<void> | undefined;
 
-  constructor(socket: Socket, handler: ConnectionHandler, limits: ConnectionLimits) {
+  constructor(socket: Socket, group: ConnectionGroup) {
     this.socket = socket;
-    this.#handler = handler;
-    this.#maxOutputBytes = limits.maxOutputBytes;
-    this.#decoder = new FrameDecoder({ maxFrameBytes: limits.maxFrameBytes });
-    socket.setNoDelay(true);
-    socket.setKeepAlive(true, limits.keepAliveMs);
-    socket.on('data', (chunk: Buffer) => this.#read(chunk));
-    socket.on('drain', () => this.#drain());
-    socket.on('error', () => this.destroy());
-    // Every frame before the peer's FIN has been answered by now (a paused socket defers 'end');
-    // node ends our side once the answers are flushed.
-    socket.on('end', () => this.#hangUp());
-    this.#closed = new Promise((resolve) => {
-      socket.on('close', () => {
-        clearTimeout(this.#lingerTimer);
-        this.#goOffline();
-        handler.closed(this);
-        resolve();
-      });
-    });
+    this.#group = group;
+    this.#limits = group.limits;
+    (socket as ServerSocket)[CONNECTION] = this;
+    // Shared functions rather than closures: an idle connection should cost little more than its socket.
+    socket.on('data', Connection.#onData);
+    socket.on('error', Connection.#onError);
+    // Every frame before the peer's FIN has been answered by now (a paused socket defers 'end').
+    socket.on('end', Connection.#onEnd);
+    socket.on('close', Connection.#onClose);
+  }
+
+  static #of(socket: Socket): Connection {
+    return (socket as ServerSocket)[CONNECTION]!;
+  }
+
+  static #onData(this: Socket, chunk: Buffer): void {
+    Connection.#of(this).#read(chunk);
+  }
+
+  static #onError(this: Socket): void {
+    Connection.#of(this).destroy();
+  }
+
+  static #onEnd(this: Socket): void {
+    Connection.#of(this).#hangUp();
+  }
+
+  static #onDrain(this: Socket): void {
+    Connection.#of(this).#drain();
+  }
+
+  static #onClose(this: Socket): void {
+    const connection = Connection.#of(this);
+    clearTimeout(connection.#lingerTimer);
+    connection.#ending = true;
+    connection.#dropOutput();
+    connection.#isClosed = true;
+    connection.#goOffline();
+    connection.#group.handler.closed(connection);
+  }
+
+  static #flushPending(): void {
+    Connection.#flushScheduled = false;
+    const pending = Connection.#pending;
+    // Indexed, not iterated: a flush queues nothing new, and the list is reused, not reallocated.
+    for (let i = 0; i < pending.length; i++) pending[i]!.#flush();
+    pending.length = 0;
+  }
+
+  /**
+   * Writes out everything gathered, the reader's own output last: a `recv` frame is handed
+   * to its recipient's socket before the `status 000 OK` of its send is handed to the sender's.
+   */
+  static #flushAll(reader: Connection): void {
+    const pending = Connection.#pending;
+    for (let i = 0; i < pending.length; i++) {
+      const connection = pending[i]!;
+      if (connection !== reader) connection.#flush();
+    }
+    pending.length = 0;
+    reader.#flush();
   }
 
   /** Resolves once the socket has closed and the handler has been told. */
   get closed(): Promise<void> {
+    if (this.#isClosed) return Promise.resolve();
+    // Made on demand: only closing the server waits on it. Registered after #onClose, so it runs after it.
+    this.#closed ??= new Promise((resolve) => this.socket.once('close', () => resolve()));
     return this.#closed;
   }
 
-  /** Bytes written to this connection that the socket has not yet handed to the kernel. */
+  /** Bytes written to this connection that have not yet been handed to the kernel. */
   get unsentBytes(): number {
-    return this.socket.writableLength;
+    return this.socket.writableLength + this.#outLength;
   }
 
   /** True once the connection is closing or closed: nothing more is read or written. */
   get ending(): boolean {
-    return this.#ending || this.socket.destroyed || this.socket.writableEnded;
+    return this.#ending;
   }
 
-  /** Queues bytes for the peer; they leave with everything else written this tick. */
-  write(bytes: Buffer): void {
-    if (this.ending) return;
-    if (!this.#corked) {
-      this.#corked = true;
-      this.socket.cork();
-      process.nextTick(uncork, this);
-    }
-    this.socket.write(bytes);
+  /** False from the moment the user went offline (quit, hang-up, close), even before the socket closes. */
+  get online(): boolean {
+    return !this.#isOffline;
   }
 
   /**
-   * Queues a frame from another user. If the peer already holds too much unsent output,
-   * it is a slow consumer: it is closed instead, and false says nothing was queued.
+   * Queues bytes for the peer; they leave with everything else written in this I/O callback.
+   * They may be sent as they are, later: never change them afterwards (shared, pre-encoded frames are ideal).
    */
-  deliver(bytes: Buffer): boolean {
-    if (this.ending) return false;
-    if (this.socket.writableLength + bytes.length > this.#maxOutputBytes) {
+  write(bytes: Buffer): void {
+    if (this.#ending) return;
+    if (this.#outLength === 0) {
+      this.#markPending();
+      this.#out = bytes;
+      this.#outLength = bytes.length;
+      this.#outBorrowed = true;
+      return;
+    }
+    const out = this.#room(bytes.length);
+    const at = this.#outLength;
+    copyBytes(bytes, 0, bytes.length, out, at);
+    this.#outLength = at + bytes.length;
+  }
+
+  /**
+   * Queues `recv <from> <message>` from another user: `prefix` is `recv <from> ` and the
+   * message is `message[start, end)`, copied straight from where it was read. If the peer
+   * already holds too much unsent output, it is a slow consumer: it is closed instead,
+   * and false says nothing was queued.
+   */
+  deliverRecv(prefix: Buffer, message: Buffer, start: number, end: number): boolean {
+    if (this.#ending) return false;
+    const length = prefix.length + (end - start) + 1;
+    if (this.socket.writableLength + this.#outLength + length > this.#limits.maxOutputBytes) {
       this.destroy();
       return false;
     }
-    this.write(bytes);
+    const out = this.#room(length);
+    const at = this.#outLength;
+    copyBytes(prefix, 0, prefix.length, out, at);
+    copyBytes(message, start, end, out, at + prefix.length);
+    out[at + length - 1] = EOT;
+    this.#outLength = at + length;
     return true;
   }
 
   /** Sends what is queued, then closes; frames still unread are ignored. The user is offline at once. */
   end(): void {
-    if (this.ending) return;
+    if (this.#ending) return;
+    Connection.#flushAll(this);
     this.#ending = true;
-    this.#uncork();
     this.socket.end();
-    this.#backlog = [];
-    this.#lingerTimer = setTimeout(destroySocket, LINGER_MS, this.socket).unref();
+    this.#linger();
     this.#goOffline();
   }
 
   /** Closes at once, unsent output dropped; the user is offline before this returns. */
   destroy(): void {
     this.#ending = true;
-    this.#backlog = [];
+    this.#dropOutput();
     this.socket.destroy();
     // Not on the later 'close' event: a frame handled before it must already find the user gone.
     this.#goOffline();
   }
 
   #hangUp(): void {
+    // Answers still gathered go out before node ends our side.
+    this.#flush();
+    this.#ending = true;
+    this.#linger();
+    this.#goOffline();
+  }
+
+  #linger(): void {
     clearTimeout(this.#lingerTimer);
     this.#lingerTimer = setTimeout(destroySocket, LINGER_MS, this.socket).unref();
-    this.#goOffline();
   }
 
   #goOffline(): void {
     if (this.#isOffline) return;
     this.#isOffline = true;
-    this.#handler.offline(this);
+    this.#group.handler.offline(this);
   }
 
-  #uncork(): void {
-    if (!this.#corked) return;
-    this.#corked = false;
-    this.socket.uncork();
+  #markPending(): void {
+    if (!Connection.#flushScheduled) {
+      Connection.#flushScheduled = true;
+      process.nextTick(Connection.#flushPending);
+    }
+    Connection.#pending.push(this);
   }
 
-  static uncork(connection: Connection): void {
-    connection.#uncork();
+  /**
+   * An output buffer of our own, with room for `length` more bytes at `#outLength`. It may
+   * flush first, which moves `#outLength`: read it only after this returns.
+   */
+  #room(length: number): Buffer {
+    const used = this.#outLength;
+    const out = this.#out;
+    if (used === 0) {
+      this.#markPending();
+    } else if (!this.#outBorrowed && used + length <= out!.length) {
+      return out!;
+    } else if (used >= this.#limits.outputHighWaterMark) {
+      // Past the high-water mark already: hand this much to the socket rather than grow further.
+      if (Connection.#reader === this) Connection.#flushAll(this);
+      else this.#flush();
+      return this.#room(length);
+    }
+    const size = Math.max(used + length, this.#outSizeHint, this.#outBorrowed ? 0 : (out?.length ?? 0) * 2);
+    const grown = Buffer.allocUnsafe(size);
+    if (used > 0) out!.copy(grown, 0, 0, used);
+    this.#out = grown;
+    this.#outBorrowed = false;
+    return grown;
+  }
+
+  #dropOutput(): void {
+    this.#out = undefined;
+    this.#outLength = 0;
+    this.#outBorrowed = false;
+  }
+
+  #flush(): void {
+    const length = this.#outLength;
+    if (length === 0) return;
+    const out = this.#out!;
+    this.#out = undefined;
+    this.#outLength = 0;
+    if (!this.#outBorrowed) this.#outSizeHint = Math.min(Math.max(MIN_OUTPUT_BYTES, length), this.#limits.outputHighWaterMark);
+    this.#outBorrowed = false;
+    this.socket.write(length === out.length ? out : out.subarray(0, length));
   }
 
   #read(chunk: Buffer): void {
-    if (this.ending) return;
-    const frames = this.#decoder.push(chunk);
-    if (this.#backlogIndex < this.#backlog.length) {
-      for (const frame of frames) this.#backlog.push(frame);
-    } else {
-      this.#backlog = frames;
-      this.#backlogIndex = 0;
-    }
-    this.#handleBacklog();
+    if (this.#ending) return;
+    const decoder = (this.#decoder ??= this.#group.lendDecoder());
+    decoder.feed(chunk);
+    this.#answer(decoder);
   }
 
-  #handleBacklog(): void {
-    while (this.#backlogIndex < this.#backlog.length && !this.ending) {
-      if (this.socket.writableNeedDrain) {
-        // Resumed by 'drain'; frames already read wait here, in order.
-        this.socket.pause();
-        return;
-      }
-      const frame = this.#backlog[this.#backlogIndex++]!;
-      this.#handler.frame(this, frame);
+  /** Answers the frames `decoder` holds, then writes out everything that gathered meanwhile. */
+  #answer(decoder: FrameDecoder): void {
+    Connection.#reader = this;
+    try {
+      this.#handleFrames(decoder);
+    } finally {
+      Connection.#reader = undefined;
     }
-    this.#backlog = [];
-    this.#backlogIndex = 0;
+    Connection.#flushAll(this);
+    this.#keepDecoderIfNeeded(decoder);
+  }
+
+  #keepDecoderIfNeeded(decoder: FrameDecoder): void {
+    if (!decoder.isEmpty) return;
+    this.#decoder = undefined;
+    this.#group.returnDecoder(decoder);
+  }
+
+  #handleFrames(decoder: FrameDecoder): void {
+    const handler = this.#group.handler;
+    const socket = this.socket;
+    const highWaterMark = this.#limits.outputHighWaterMark;
+    while (!this.#ending) {
+      if (this.#outLength + socket.writableLength >= highWaterMark) {
+        Connection.#flushAll(this);
+        // Frames already read wait in the decoder, in order; 'drain' carries on with them.
+        if (socket.writableNeedDrain) {
+          this.#pause();
+          return;
+        }
+      }
+      const kind = decoder.next();
+      if (kind === FrameKind.None) return;
+      handler.frame(this, kind, decoder.frameBytes, decoder.frameStart, decoder.frameEnd);
+    }
+  }
+
+  #pause(): void {
+    this.socket.pause();
+    if (!this.#drainListening) {
+      this.#drainListening = true;
+      this.socket.on('drain', Connection.#onDrain);
+    }
   }
 
   #drain(): void {
-    if (this.ending) return;
-    this.#handleBacklog();
-    if (this.#backlogIndex >= this.#backlog.length && this.socket.isPaused()) this.socket.resume();
+    if (this.#ending || !this.socket.isPaused()) return;
+    const decoder = this.#decoder;
+    if (decoder !== undefined) this.#answer(decoder);
+    if (!this.#ending && !this.socket.writableNeedDrain) this.socket.resume();
   }
 }
 
-const uncork = (connection: Connection): void => Connection.uncork(connection);
+/** Copies `from[start, end)` to `to` at `at`. */
+function copyBytes(from: Buffer, start: number, end: number, to: Buffer, at: number): void {
+  if (end - start > SHORT_COPY_BYTES) {
+    from.copy(to, at, start, end);
+    return;
+  }
+  for (let i = start; i < end; i++) to[at++] = from[i]!;
+}
 
 function destroySocket(socket: Socket): void {
   socket.destroy();

@@ -1,6 +1,8 @@
 /**
  * Who is online, and which connection holds each name. Kept behind this interface so a
- * shared registry (several server processes) could replace the in-process map.
+ * shared registry (several server processes) could replace the in-process map. A name
+ * changes holder only through `claim` and `release`: the server relies on that to keep
+ * routing to a holder it looked up before, for as long as that holder is online.
  */
 export interface Presence<Holder> {
   /** Takes the name for `holder`; false when someone else holds it. */

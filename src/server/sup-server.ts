@@ -1,16 +1,23 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { parseClientFrame } from '../protocol/client-frames.js';
-import { OVERSIZED_FRAME, type OversizedFrame } from '../protocol/frame-decoder.js';
-import { encodeContacts, encodeRecv, encodeStatus } from '../protocol/server-frames.js';
+import { ClientCommand, ClientFrameScanner } from '../protocol/client-frames.js';
+import { FrameKind } from '../protocol/frame-decoder.js';
+import { encodeContacts, encodeRecvPrefix, encodeStatus } from '../protocol/server-frames.js';
 import { Status } from '../protocol/status.js';
 import { isValidUsername } from '../protocol/username.js';
-import { Connection, type ConnectionHandler } from './connection.js';
+import { Connection, ConnectionGroup } from './connection.js';
+import { Deadlines } from './deadlines.js';
 import { ServerListenError } from './errors.js';
 import { resolveServerOptions, type ResolvedServerOptions, type SupServerOptions } from './options.js';
 import { LocalPresence, type Presence } from './presence.js';
 
 const OK = encodeStatus(Status.Ok);
 const ONLINE = encodeStatus(Status.Online);
+const OFFLINE = encodeStatus(Status.Offline);
+const MALFORMED = encodeStatus(Status.Malformed);
+const NOT_ONLINE = encodeStatus(Status.UserNotOnline);
+const NOT_LOGGED_IN = encodeStatus(Status.NotLoggedIn);
+const TOO_LONG = encodeStatus(Status.MessageTooLong);
+const INTERNAL_ERROR = encodeStatus(Status.InternalError);
 const SERVER_FULL = encodeStatus(Status.ServerFull);
 // A refused connection gets this long to read its 201 before it is cut.
 const REFUSAL_LINGER_MS = 1_000;
@@ -34,7 +41,9 @@ export class SupServer {
   readonly #connections = new Set<Connection>();
   readonly #refused = new Set<Socket>();
   readonly #server: Server;
-  readonly #handler: ConnectionHandler;
+  readonly #group: ConnectionGroup;
+  readonly #loginDeadlines: Deadlines<Connection>;
+  readonly #scanner = new ClientFrameScanner();
   #contactsNames: readonly string[] | undefined;
   #contactsFrame: Buffer | undefined;
   #closing: Promise<void> | undefined;
@@ -42,14 +51,26 @@ export class SupServer {
   constructor(options: SupServerOptions = {}) {
     this.options = resolveServerOptions(options);
     this.#presence = (options.presence as Presence<Connection> | undefined) ?? new LocalPresence<Connection>();
-    this.#server = createServer({ highWaterMark: this.options.outputHighWaterMark }, (socket) => this.#accept(socket));
+    this.#server = createServer(
+      {
+        highWaterMark: this.options.outputHighWaterMark,
+        // Set by node as it accepts, rather than by two more calls per connection here.
+        noDelay: true,
+        keepAlive: true,
+        keepAliveInitialDelay: this.options.keepAliveMs,
+      },
+      (socket) => this.#accept(socket),
+    );
     // Accept failures (EMFILE, ECONNABORTED) hit one incoming socket; the listener keeps going.
     this.#server.on('error', ignore);
-    this.#handler = {
-      frame: (connection, frame) => this.#answer(connection, frame),
-      offline: (connection) => this.#offline(connection),
-      closed: (connection) => this.#connections.delete(connection),
+    const handler = {
+      frame: (connection: Connection, kind: FrameKind, bytes: Buffer, start: number, end: number) =>
+        this.#answer(connection, kind, bytes, start, end),
+      offline: (connection: Connection) => this.#offline(connection),
+      closed: (connection: Connection) => this.#connections.delete(connection),
     };
+    this.#group = new ConnectionGroup(handler, this.options);
+    this.#loginDeadlines = new Deadlines(this.options.loginTimeoutMs, destroyConnection);
   }
 
   /** Starts listening; resolves with the bound address (the real port when `port` is 0). */
@@ -98,6 +119,7 @@ export class SupServer {
       gone.push(connection.closed);
       connection.destroy();
     }
+    this.#loginDeadlines.clear();
     for (const socket of this.#refused) {
       gone.push(new Promise((resolve) => socket.once('close', () => resolve())));
       socket.destroy();
@@ -110,9 +132,9 @@ export class SupServer {
       this.#refuse(socket);
       return;
     }
-    const connection = new Connection(socket, this.#handler, this.options);
+    const connection = new Connection(socket, this.#group);
     this.#connections.add(connection);
-    connection.loginTimer = setTimeout(() => connection.destroy(), this.options.loginTimeoutMs);
+    connection.loginTicket = this.#loginDeadlines.add(connection);
   }
 
   #refuse(socket: Socket): void {
@@ -129,54 +151,52 @@ export class SupServer {
   }
 
   #offline(connection: Connection): void {
-    clearTimeout(connection.loginTimer);
-    if (connection.username !== undefined) this.#presence.release(connection.username, connection);
+    if (connection.username === undefined) this.#loginDeadlines.cancel(connection.loginTicket);
+    else this.#presence.release(connection.username, connection);
   }
 
-  #answer(connection: Connection, frame: Buffer | OversizedFrame): void {
+  #answer(connection: Connection, kind: FrameKind, bytes: Buffer, start: number, end: number): void {
     try {
-      this.#dispatch(connection, frame);
+      this.#dispatch(connection, kind, bytes, start, end);
     } catch {
       // A bug answering one frame must not take the server down or stall the connection.
-      connection.write(encodeStatus(Status.InternalError));
+      connection.write(INTERNAL_ERROR);
     }
   }
 
-  #dispatch(connection: Connection, frame: Buffer | OversizedFrame): void {
-    if (frame === OVERSIZED_FRAME) {
-      connection.write(encodeStatus(Status.MessageTooLong));
+  #dispatch(connection: Connection, kind: FrameKind, bytes: Buffer, start: number, end: number): void {
+    if (kind === FrameKind.Oversized) {
+      connection.write(TOO_LONG);
       return;
     }
-    const command = parseClientFrame(frame);
-    if (command.type === 'malformed') {
-      connection.write(encodeStatus(Status.Malformed));
+    const scanner = this.#scanner;
+    const command = scanner.scan(bytes, start, end);
+    if (command === ClientCommand.Malformed) {
+      connection.write(MALFORMED);
       return;
     }
-    if (command.type === 'login') {
-      connection.write(this.#login(connection, command.username));
+    if (command === ClientCommand.Login) {
+      connection.write(this.#login(connection, bytes.toString('latin1', scanner.argumentStart, end)));
       return;
     }
     const username = connection.username;
     if (username === undefined) {
-      connection.write(encodeStatus(Status.NotLoggedIn));
+      connection.write(NOT_LOGGED_IN);
       return;
     }
-    switch (command.type) {
-      case 'get-contacts':
+    switch (command) {
+      case ClientCommand.Send:
+        this.#send(connection, username, bytes, scanner.argumentStart, scanner.messageStart, end);
+        return;
+      case ClientCommand.GetContacts:
         connection.write(OK);
         connection.write(this.#contacts());
         return;
-      case 'contact':
-        connection.write(this.#presence.lookup(command.username) ? ONLINE : encodeStatus(Status.Offline));
+      case ClientCommand.Contact:
+        connection.write(this.#presence.lookup(bytes.toString('latin1', scanner.argumentStart, end)) ? ONLINE : OFFLINE);
         return;
-      case 'send': {
-        const recipient = this.#presence.lookup(command.to);
-        const delivered = recipient?.deliver(encodeRecv(username, command.message)) ?? false;
-        connection.write(delivered ? OK : encodeStatus(Status.UserNotOnline));
-        return;
-      }
-      case 'quit':
-        if (command.username !== username) {
+      case ClientCommand.Quit:
+        if (!nameIs(username, bytes, scanner.argumentStart, end)) {
           connection.write(encodeStatus(Status.UsernameMismatch));
           return;
         }
@@ -187,13 +207,26 @@ export class SupServer {
     }
   }
 
+  /** `send <to> <message>`, with the name at `bytes[toStart, messageStart - 1)` and the message up to `end`. */
+  #send(sender: Connection, username: string, bytes: Buffer, toStart: number, messageStart: number, end: number): void {
+    const toEnd = messageStart - 1;
+    let recipient = sender.lastRecipient;
+    // A name keeps its holder from login to going offline, so the last recipient stands while it is online.
+    if (recipient === undefined || !recipient.online || !nameIs(recipient.username!, bytes, toStart, toEnd)) {
+      recipient = this.#presence.lookup(bytes.toString('latin1', toStart, toEnd));
+      sender.lastRecipient = recipient;
+    }
+    const prefix = (sender.recvPrefix ??= encodeRecvPrefix(username));
+    const delivered = recipient !== undefined && recipient.deliverRecv(prefix, bytes, messageStart, end);
+    sender.write(delivered ? OK : NOT_ONLINE);
+  }
+
   #login(connection: Connection, username: string): Buffer {
     if (connection.username !== undefined) return encodeStatus(Status.AlreadyLoggedIn);
     if (!isValidUsername(username)) return encodeStatus(Status.UsernameInvalid);
     if (!this.#presence.claim(username, connection)) return encodeStatus(Status.UsernameTaken);
     connection.username = username;
-    clearTimeout(connection.loginTimer);
-    connection.loginTimer = undefined;
+    this.#loginDeadlines.cancel(connection.loginTicket);
     return OK;
   }
 
@@ -208,6 +241,19 @@ export class SupServer {
 }
 
 function ignore(): void {}
+
+function destroyConnection(connection: Connection): void {
+  connection.destroy();
+}
+
+/** True when `bytes[start, end)` spells `name` (names are ASCII, so one byte per character). */
+function nameIs(name: string, bytes: Buffer, start: number, end: number): boolean {
+  if (name.length !== end - start) return false;
+  for (let i = 0; i < name.length; i++) {
+    if (bytes[start + i] !== name.charCodeAt(i)) return false;
+  }
+  return true;
+}
 
 function listenFailure(host: string, port: number, error: NodeJS.ErrnoException): string {
   const where = `${host}:${port}`;

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { encodeClientFrame, parseClientFrame, type ClientFrame } from '../../src/protocol/client-frames.js';
+import { ClientCommand, ClientFrameScanner, encodeClientFrame, parseClientFrame, type ClientFrame } from '../../src/protocol/client-frames.js';
 import { describeChar, hasOnlyAllowedBytes, indexOfForbiddenChar } from '../../src/protocol/frame-bytes.js';
+import { seededRandom } from './seeded-random.js';
 
 const parse = (text: string): ClientFrame => parseClientFrame(Buffer.from(text, 'latin1'));
 
@@ -107,6 +108,71 @@ describe('parseClientFrame', () => {
   });
 });
 
+describe('ClientFrameScanner', () => {
+  const TYPE_OF: Record<ClientCommand, ClientFrame['type']> = {
+    [ClientCommand.Malformed]: 'malformed',
+    [ClientCommand.Login]: 'login',
+    [ClientCommand.GetContacts]: 'get-contacts',
+    [ClientCommand.Contact]: 'contact',
+    [ClientCommand.Send]: 'send',
+    [ClientCommand.Quit]: 'quit',
+  };
+
+  /** What scan() says of `text` placed inside other bytes, in parseClientFrame's shape. */
+  function scanned(text: string, before: string, after: string): Record<string, unknown> {
+    const buffer = Buffer.from(`${before}${text}${after}`, 'latin1');
+    const start = before.length;
+    const end = start + text.length;
+    const scanner = new ClientFrameScanner();
+    const type = TYPE_OF[scanner.scan(buffer, start, end)];
+    const slice = (from: number, to: number): string => buffer.toString('latin1', from, to);
+    switch (type) {
+      case 'login':
+      case 'contact':
+      case 'quit':
+        return { type, username: slice(scanner.argumentStart, end) };
+      case 'send':
+        return { type, to: slice(scanner.argumentStart, scanner.messageStart - 1), message: slice(scanner.messageStart, end) };
+      default:
+        return { type };
+    }
+  }
+
+  test('when a frame lies inside a larger buffer, then scan() reads only its range (bytes around it never count)', () => {
+    // What follows the range would complete these frames if the scanner read past its end.
+    const cases: Array<[string, string]> = [
+      ['send bob', ' hi'],
+      ['send bob ', 'hi'],
+      ['send', ' bob hi'],
+      ['login', 'x bob'],
+      ['get contact', 's'],
+      ['quit', ' bob'],
+      ['contact', ' bob'],
+      ['', 'login bob'],
+      ['send bob hi', '\x00\xff'],
+    ];
+    for (const [text, after] of cases) {
+      assert.deepEqual(scanned(text, 'send x y\x04', after), parsed(text), JSON.stringify([text, after]));
+    }
+  });
+
+  test('when random and mutated frames are scanned in place, then every one reads as parseClientFrame reads it (seeded)', () => {
+    const random = seededRandom(42);
+    const shapes = ['login bob', 'login', 'get contacts', 'contact al', 'send bob hi there', 'send bob  ', 'quit bob', 'send  x'];
+    const alphabet = ' \t\n\rabsendlogincontactquitget\x00\x7f\x80\xff\x04';
+    for (let i = 0; i < 5000; i++) {
+      let text = shapes[Math.floor(random() * shapes.length)]!;
+      for (let edits = Math.floor(random() * 4); edits > 0; edits--) {
+        const at = Math.floor(random() * (text.length + 1));
+        const c = alphabet[Math.floor(random() * alphabet.length)]!;
+        text = random() < 0.5 ? text.slice(0, at) + c + text.slice(at) : text.slice(0, at) + text.slice(at + 1);
+      }
+      const noise = (): string => alphabet.slice(0, Math.floor(random() * 6));
+      assert.deepEqual(scanned(text, noise(), noise()), parsed(text), JSON.stringify(text));
+    }
+  });
+});
+
 describe('encodeClientFrame', () => {
   test('when each client frame is encoded, then the bytes are the frame text and one EOT', () => {
     const latin1 = (bytes: Buffer): string => bytes.toString('latin1');
@@ -133,6 +199,14 @@ describe('frame bytes', () => {
       assert.equal(hasOnlyAllowedBytes(Uint8Array.of(0x61, byte, 0x62)), !FORBIDDEN.includes(byte), `0x${byte.toString(16)}`);
     }
     assert.equal(hasOnlyAllowedBytes(new Uint8Array(0)), true);
+  });
+
+  test('when a range is given, then only the bytes inside it are checked', () => {
+    const bytes = Uint8Array.of(0x00, 0x61, 0x62, 0xff);
+    assert.equal(hasOnlyAllowedBytes(bytes, 1, 3), true);
+    assert.equal(hasOnlyAllowedBytes(bytes, 0, 3), false);
+    assert.equal(hasOnlyAllowedBytes(bytes, 1, 4), false);
+    assert.equal(hasOnlyAllowedBytes(bytes, 2, 2), true);
   });
 
   test('when text holds a character that cannot travel, then its index is found', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { FrameDecoder, OVERSIZED_FRAME, type OversizedFrame } from '../../src/protocol/frame-decoder.js';
+import { FrameDecoder, FrameKind, OVERSIZED_FRAME, type OversizedFrame } from '../../src/protocol/frame-decoder.js';
 import { seededRandom } from './seeded-random.js';
 
 type Decoded = string | OversizedFrame;
@@ -158,5 +158,95 @@ describe('FrameDecoder', () => {
     const decoder = new FrameDecoder();
     assert.deepEqual(show(decoder.push(new Uint8Array([0x61, 0x04, 0x62]))), ['a']);
     assert.deepEqual(show(decoder.push(new Uint8Array([0x04]))), ['b']);
+  });
+});
+
+/** Walks what was fed with next(), as text; stops after `max` frames, as a paused server would. */
+function walk(decoder: FrameDecoder, max = Infinity): Decoded[] {
+  const out: Decoded[] = [];
+  while (out.length < max) {
+    const kind = decoder.next();
+    if (kind === FrameKind.None) break;
+    out.push(kind === FrameKind.Oversized ? OVERSIZED_FRAME : decoder.frameBytes.toString('latin1', decoder.frameStart, decoder.frameEnd));
+  }
+  return out;
+}
+
+describe('FrameDecoder feed() and next()', () => {
+  test('when a chunk holds whole frames, then next() locates each in the chunk itself, without a copy', () => {
+    const decoder = new FrameDecoder({ maxFrameBytes: 64 });
+    const chunk = bytes('login bob\x04get contacts\x04');
+    decoder.feed(chunk);
+    assert.equal(decoder.next(), FrameKind.Frame);
+    assert.equal(decoder.frameBytes, chunk);
+    assert.deepEqual([decoder.frameStart, decoder.frameEnd], [0, 9]);
+    assert.equal(decoder.next(), FrameKind.Frame);
+    assert.deepEqual([decoder.frameStart, decoder.frameEnd], [10, 22]);
+    assert.equal(decoder.next(), FrameKind.None);
+    assert.equal(decoder.next(), FrameKind.None, 'None again until the next feed');
+    assert.ok(decoder.isEmpty);
+  });
+
+  test('when a frame straddles chunks, then it comes back whole and the decoder is not empty in between', () => {
+    const decoder = new FrameDecoder();
+    decoder.feed(bytes('send bob he'));
+    assert.equal(decoder.next(), FrameKind.None);
+    assert.equal(decoder.isEmpty, false);
+    decoder.feed(bytes('llo\x04'));
+    assert.deepEqual(walk(decoder), ['send bob hello']);
+    assert.ok(decoder.isEmpty);
+  });
+
+  test('when walking stops between frames and more is fed, then every frame still comes back once, in order', () => {
+    const decoder = new FrameDecoder({ maxFrameBytes: 8 });
+    decoder.feed(bytes('a\x04b\x04toolong!!\x04c\x04par'));
+    assert.deepEqual(walk(decoder, 1), ['a']);
+    assert.equal(decoder.isEmpty, false, 'frames left to walk');
+    decoder.feed(bytes('tial\x04d\x04'));
+    assert.deepEqual(walk(decoder), ['b', OVERSIZED_FRAME, 'c', 'partial', 'd']);
+    assert.ok(decoder.isEmpty);
+  });
+
+  test('when an oversized frame is being skipped, then the decoder is not empty until its EOT', () => {
+    const decoder = new FrameDecoder({ maxFrameBytes: 4 });
+    decoder.feed(bytes('123456'));
+    assert.deepEqual(walk(decoder), [OVERSIZED_FRAME]);
+    assert.equal(decoder.isEmpty, false);
+    decoder.feed(bytes('789\x04ok\x04'));
+    assert.deepEqual(walk(decoder), ['ok']);
+    assert.ok(decoder.isEmpty);
+  });
+
+  test('when random streams are fed at random split points and walked with random pauses, then the frames match push() (seeded)', () => {
+    for (let seed = 1; seed <= 300; seed++) {
+      const random = seededRandom(seed);
+      const limit = 1 + Math.floor(random() * 64);
+      const frames = randomFrames(random, 1 + Math.floor(random() * 30), limit * 2);
+      const stream = bytes(frames.map((f) => `${f}\x04`).join(''));
+      const decoder = new FrameDecoder({ maxFrameBytes: limit });
+      const got: Decoded[] = [];
+      for (let offset = 0; offset < stream.length; ) {
+        const size = 1 + Math.floor(random() * 100);
+        decoder.feed(stream.subarray(offset, offset + size));
+        offset += size;
+        got.push(...walk(decoder, random() < 0.3 ? Math.floor(random() * 3) : Infinity));
+        assert.ok(decoder.bufferedBytes <= limit, `seed ${seed}: holds ${decoder.bufferedBytes} bytes, limit ${limit}`);
+      }
+      got.push(...walk(decoder));
+      assert.deepEqual(got, expected(frames, limit), `seed ${seed}, limit ${limit}`);
+      assert.ok(decoder.isEmpty, `seed ${seed}: every frame ended with an EOT, so nothing is held`);
+    }
+  });
+
+  test('when a frame was assembled from several chunks, then its buffer is the caller\'s to keep', () => {
+    const decoder = new FrameDecoder();
+    decoder.feed(bytes('first '));
+    walk(decoder);
+    decoder.feed(bytes('frame\x04'));
+    assert.equal(decoder.next(), FrameKind.Frame);
+    const kept = decoder.frameBytes.subarray(decoder.frameStart, decoder.frameEnd);
+    decoder.feed(bytes('another long frame that would overwrite a reused buffer\x04'));
+    walk(decoder);
+    assert.equal(kept.toString('latin1'), 'first frame');
   });
 });
