@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -156,7 +157,11 @@ export async function echoSection(durationMs: number, maxConnections: number): P
   }
   const botName = 'echo';
   const server = await startSupServer({ maxConnections });
-  const args = [SUP_BIN, 'bot', echo, ...connectionArgs(bot.help, server, botName)];
+  // The default per-recipient rate limit (5/s after a burst of 10) would be what is measured.
+  const scratch = mkdtempSync(join(tmpdir(), 'sup-bench-echo-'));
+  const config = join(scratch, 'sup.config.json');
+  writeFileSync(config, JSON.stringify({ bot: { limits: { rate: { burst: 1_000_000, perSecond: 1_000_000 } } } }));
+  const args = [SUP_BIN, 'bot', echo, '--config', config, '--state-dir', scratch, ...connectionArgs(bot.help, server, botName)];
   const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env: connectionEnv(server, botName), stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.setEncoding('utf8');
@@ -177,11 +182,12 @@ export async function echoSection(durationMs: number, maxConnections: number): P
       ['round trips', 'rate', 'p50', 'p99'],
       [[String(samples.count), formatRate(samples.count / (durationMs / 1000)), formatMicros(latency.percentile(0.5)), formatMicros(latency.percentile(0.99))]],
     );
-    return { title, markdown: `One message in flight: \`send echo <text>\` until the bot's \`recv\` comes back.${samples.problem ? ` Problem: ${samples.problem}` : ''}\n\n${table}` };
+    return { title, markdown: `One message in flight: \`send echo <text>\` until the bot's \`recv\` comes back (the bot's per-recipient rate limit raised out of the way).${samples.problem ? ` Problem: ${samples.problem}` : ''}\n\n${table}` };
   } finally {
     user?.destroy();
     child.kill('SIGTERM');
     await server.stop();
+    rmSync(scratch, { recursive: true, force: true });
   }
 }
 

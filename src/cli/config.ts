@@ -1,7 +1,7 @@
-import { stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
-import { cosmiconfig, type CosmiconfigResult } from 'cosmiconfig';
+import type { CosmiconfigResult, PublicExplorer } from 'cosmiconfig';
 import { CliError } from './cli-error.js';
 import {
   isAnything,
@@ -108,10 +108,9 @@ const SEARCH_PLACES = [
  * naming the file and the key, never a silent default.
  */
 export async function loadConfig(explicitFile: string | undefined, cwd: string): Promise<LoadedConfig> {
-  const explorer = cosmiconfig('sup', { searchPlaces: SEARCH_PLACES, cache: false });
   let result;
   try {
-    result = explicitFile === undefined ? await findConfig(explorer, cwd) : await explorer.load(explicitFile);
+    result = explicitFile === undefined ? await findConfig(cwd) : await (await explorer()).load(explicitFile);
   } catch (error) {
     const file = (error as { filepath?: string }).filepath ?? explicitFile ?? 'the config file';
     // A named file that is not there is a wrong path, not a broken file.
@@ -129,21 +128,27 @@ export async function loadConfig(explicitFile: string | undefined, cwd: string):
   return { config: result.config as SupConfig, file: result.filepath };
 }
 
-type Explorer = ReturnType<typeof cosmiconfig>;
+/** cosmiconfig, loaded only when there is a file to read: most runs (cron, scripts) have none. */
+async function explorer(): Promise<PublicExplorer> {
+  const { createExplorer } = await import('./config-explorer.js');
+  return createExplorer(SEARCH_PLACES);
+}
 
 /**
  * The first of SEARCH_PLACES that holds a config, from `dir` up to the root. cosmiconfig's
  * own search skips a file it cannot read (EACCES) as if it were not there; loading each
  * file that exists makes an unreadable one the error it should be.
  */
-async function findConfig(explorer: Explorer, dir: string): Promise<CosmiconfigResult> {
+async function findConfig(dir: string): Promise<CosmiconfigResult> {
   for (let current = resolve(dir); ; current = dirname(current)) {
+    const present = await namesIn(current);
     for (const place of SEARCH_PLACES) {
       const file = join(current, place);
-      if (!(await isFile(file))) continue;
+      if (present ? !present.has(place) : !(await isFile(file))) continue;
+      if (place === 'package.json' && !(await mentionsSup(file))) continue;
       let result;
       try {
-        result = await explorer.load(file);
+        result = await (await explorer()).load(file);
       } catch (error) {
         // A read error (EACCES) comes straight from the file system, without the file's name.
         if (typeof error === 'object' && error !== null) (error as { filepath?: string }).filepath ??= file;
@@ -153,6 +158,25 @@ async function findConfig(explorer: Explorer, dir: string): Promise<CosmiconfigR
       if (result !== null && !result.isEmpty) return result;
     }
     if (dirname(current) === current) return null;
+  }
+}
+
+/** One directory listing instead of a stat per search place; undefined when it cannot be listed. */
+async function namesIn(dir: string): Promise<Set<string> | undefined> {
+  try {
+    return new Set(await readdir(dir));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Most package.json files have no "sup" key; reading one is cheaper than loading cosmiconfig. */
+async function mentionsSup(file: string): Promise<boolean> {
+  try {
+    return /"sup"\s*:/.test(await readFile(file, 'utf8'));
+  } catch {
+    // Unreadable: let cosmiconfig report it with the file's name.
+    return true;
   }
 }
 

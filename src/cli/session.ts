@@ -5,7 +5,7 @@ import { SupClient } from '../client/sup-client.js';
 import { CliError } from './cli-error.js';
 import { cliFailure } from './client-failure.js';
 import { ExitCode } from './exit-codes.js';
-import type { CliIo } from './io.js';
+import { formatHostPort, type CliIo } from './io.js';
 import type { Settings } from './settings.js';
 import { startProgress, type Progress } from './spinner.js';
 
@@ -50,7 +50,7 @@ export async function withSession<T>(
   work: (client: SupClient) => Promise<T>,
 ): Promise<T> {
   const { host, port, timeoutMs } = settings;
-  const where = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+  const where = formatHostPort(host, port);
   const options: SupClientOptions = {
     host,
     port,

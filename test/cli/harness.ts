@@ -3,11 +3,15 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import { runCli } from '../../src/cli/program.js';
 import { SupServer } from '../../src/server/sup-server.js';
 import { RawPeer, type Cleanup } from '../helpers/raw-peer.js';
 
 export type { Cleanup };
+
+/** The built CLI that bin/sup.js loads; `npm test` builds it before the tests run. */
+export const BUILT_CLI = fileURLToPath(new URL('../../dist/cli-bundle/sup.js', import.meta.url));
 
 /** A fresh empty directory, removed when the test ends; no config file is found in it. */
 export function tempDir(cleanup: Cleanup, prefix = 'sup-cli-'): string {

@@ -1,15 +1,14 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { once } from 'node:events';
-import { chmodSync, existsSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { type Cleanup, closedPort, loggedIn, ScriptedServer, startServer, tempDir, untilOnline } from './harness.js';
+import { type Cleanup, closedPort, loggedIn, ScriptedServer, startServer, tempDir, untilOnline, BUILT_CLI } from './harness.js';
 
 // The built CLI, run the way a user runs it; `npm test` builds dist/ before the tests run.
 const BIN = fileURLToPath(new URL('../../bin/sup.js', import.meta.url));
-const BUNDLE = fileURLToPath(new URL('../../dist/sup.mjs', import.meta.url));
 const HAS_SCRIPT = spawnSync('script', ['--version'], { stdio: 'ignore' }).status === 0;
 // Any SGR sequence (colour, bold, ...): what NO_COLOR forbids. Cursor moves are not colour.
 const SGR = /\x1b\[[0-9;]*m/;
@@ -29,7 +28,7 @@ interface ProcOptions extends Pick<SpawnOptions, 'uid' | 'gid'> {
 
 /** Starts a command with a small, known environment (no SUP_*, no CI, no NO_COLOR unless given). */
 function start(file: string, args: readonly string[], t: Cleanup, options: ProcOptions = {}): Proc {
-  assert.ok(existsSync(BUNDLE), `${BUNDLE} is missing: run \`npm run build\` first (npm test does)`);
+  assert.ok(existsSync(BUILT_CLI), `${BUILT_CLI} is missing: run \`npm run build\` first (npm test does)`);
   const cwd = options.cwd ?? tempDir(t);
   const child = spawn(file, args, {
     cwd,
@@ -171,6 +170,20 @@ describe('sup as a real process', { timeout: 20_000 }, () => {
       assert.match(run.stderr(), /^sup: timed out after 300 ms[^\n]*\n$/);
     });
   }
+
+  test('when a config file is found above the working directory, then the built CLI takes the port from it', async (t) => {
+    const { port } = await startServer(t);
+    const root = tempDir(t);
+    const cwd = join(root, 'deeper', 'still');
+    mkdirSync(cwd, { recursive: true });
+    writeFileSync(join(root, '.suprc.yaml'), `port: ${port}\nuser: yaml-user\n`);
+    // A package.json on the way without a "sup" key is not a config.
+    writeFileSync(join(root, 'deeper', 'package.json'), '{"name": "app", "bin": {"sup": "x"}}');
+    const run = sup(['status', 'carol', '--json'], t, { cwd });
+    assert.deepEqual(await run.exited, { code: 1, signal: null });
+    assert.equal(run.stdout(), '{"user":"carol","online":false}\n');
+    assert.equal(run.stderr(), '');
+  });
 
   test('when the found config cannot be read, then it exits 2 naming it, not a silent default', async (t) => {
     const cwd = tempDir(t);

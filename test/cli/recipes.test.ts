@@ -6,7 +6,7 @@ import { connect, createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { type Cleanup, closedPort, loggedIn, startServer, tempDir, untilOnline } from './harness.js';
+import { type Cleanup, closedPort, loggedIn, startServer, tempDir, untilOnline, BUILT_CLI } from './harness.js';
 
 /*
  * The README's "Recipes" section, word for word: these tests run each one against a real
@@ -32,7 +32,6 @@ const GREP_RECIPE = `# Or a finished log at once, one message per line, in order
 grep ERROR /var/log/app.log | sup send ops --lines`;
 
 const BIN = fileURLToPath(new URL('../../bin/sup.js', import.meta.url));
-const BUNDLE = fileURLToPath(new URL('../../dist/sup.mjs', import.meta.url));
 const README = fileURLToPath(new URL('../../README.md', import.meta.url));
 
 interface Shell {
@@ -48,7 +47,7 @@ interface Shell {
  * group, so the whole pipeline can be signalled, and killed if the test fails half-way.
  */
 function runShell(shellName: 'bash' | 'sh', script: string, t: Cleanup, env: NodeJS.ProcessEnv): Shell {
-  assert.ok(existsSync(BUNDLE), `${BUNDLE} is missing: run \`npm run build\` first (npm test does)`);
+  assert.ok(existsSync(BUILT_CLI), `${BUILT_CLI} is missing: run \`npm run build\` first (npm test does)`);
   const home = tempDir(t, 'sup-recipe-');
   mkdirSync(join(home, 'bin'));
   writeFileSync(join(home, 'bin/sup'), `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} "$@"\n`, { mode: 0o755 });

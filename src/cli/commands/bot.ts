@@ -1,22 +1,8 @@
-import { dirname, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
-import { BotError } from '../../bot/errors.js';
-import { loadPlugins, type LoadedPlugin, type PluginSpec } from '../../bot/loader.js';
-import { childLogger, createLineLogger, silentLogger, type BotLogger } from '../../bot/logger.js';
-import { resolveBotLimits } from '../../bot/options.js';
-import { BotRuntime } from '../../bot/runtime.js';
-import { SupClient } from '../../client/sup-client.js';
-import { SupServer } from '../../server/sup-server.js';
-import { CliError } from '../cli-error.js';
-import { cliFailure } from '../client-failure.js';
-import type { BotConfig } from '../config.js';
-import { ExitCode } from '../exit-codes.js';
-import { whenAborted, writeLine, type CliIo } from '../io.js';
+import type { CliIo } from '../io.js';
 import { parsePort } from '../option-parsers.js';
-import { requireUsername, resolveSettings, type Settings } from '../settings.js';
-import { formatHostPort } from './server.js';
 
-interface BotFlags {
+export interface BotFlags {
   host?: string;
   port?: number;
   user?: string;
@@ -27,16 +13,8 @@ interface BotFlags {
   logFormat: 'text' | 'json';
 }
 
-/** One bot to run: a username and its checked plugins. */
-interface BotPlan {
-  username: string;
-  plugins: LoadedPlugin[];
-  stateDir: string;
-  config: BotConfig;
-}
-
-const DEFAULT_BOT_NAME = 'sup-bot';
-const DEFAULT_STATE_DIR = '.sup-state';
+export const DEFAULT_BOT_NAME = 'sup-bot';
+export const DEFAULT_STATE_DIR = '.sup-state';
 
 export function registerBotCommand(program: Command, io: CliIo): void {
   program
@@ -45,152 +23,16 @@ export function registerBotCommand(program: Command, io: CliIo): void {
     .argument('[module...]', 'plugin modules: file paths or package names')
     .option('-H, --host <host>', 'server host (env SUP_HOST; default: 127.0.0.1)')
     .option('-p, --port <port>', 'server port (env SUP_PORT; default: 7877)', parsePort)
-    .option('-u, --user <name>', `the bot's username (env SUP_USER; default: "bot.username" in the config, else ${DEFAULT_BOT_NAME})`)
+    .option('-u, --user <name>', `the bot's username (default: "bot.username" in the config, else SUP_USER or "user", else ${DEFAULT_BOT_NAME})`)
     .option('-c, --config <file>', 'config file (env SUP_CONFIG; default: searched from here up)')
     .option('--state-dir <dir>', `where plugins keep their data, in a folder per bot (default: ${DEFAULT_STATE_DIR})`)
     .option('--check', 'load and validate every plugin and option, then exit')
     .option('--embedded-server', 'also run the bundled server in this process, on --host and --port')
     .addOption(new Option('--log-format <format>', 'log lines on stderr as text or JSON').choices(['text', 'json']).default('text'))
     .action(async (modules: string[], flags: BotFlags) => {
-      const settings = await resolveSettings({ host: flags.host, port: flags.port, user: flags.user, config: flags.config }, io);
-      const plans = await planBots(modules, flags, settings, io);
-      if (flags.check) {
-        for (const plan of plans) checkBot(plan, settings);
-        for (const plan of plans) {
-          const names = plan.plugins.map((loaded) => loaded.plugin.name).join(', ');
-          writeLine(io.stdout, `ok: bot "${plan.username}" with plugins ${names}`);
-        }
-        return;
-      }
-      await runBots(plans, flags, settings, io);
+      // Loaded on demand: the one-shot commands never pay for the bot runtime's code.
+      const { runBotCommand } = await import('./bot-run.js');
+      await runBotCommand(modules, flags, io);
     });
 }
 
-/** The bots the arguments or the config ask for, with every plugin loaded and checked. */
-async function planBots(modules: string[], flags: BotFlags, settings: Settings, io: CliIo): Promise<BotPlan[]> {
-  const { config, file } = settings.loaded;
-  // Paths in a config file are relative to that file, as in most tools' configs.
-  const configDir = file === undefined ? io.cwd : dirname(file);
-  const configured = config.bot === undefined ? [] : Array.isArray(config.bot) ? config.bot : [config.bot];
-  const single = !Array.isArray(config.bot);
-
-  if (modules.length > 0 || configured.length === 0) {
-    if (modules.length === 0) {
-      throw new CliError(
-        ExitCode.Usage,
-        'no plugins to run: name modules (sup bot bots/echo.js) or list them under "bot.plugins" in a config file',
-      );
-    }
-    const base = single ? configured[0] ?? {} : {};
-    const username = flags.user ?? base.username ?? settings.user ?? DEFAULT_BOT_NAME;
-    const specs = modules.map((module): PluginSpec => ({ module }));
-    return [await plan(username, specs, io.cwd, base, flags, configDir, io)];
-  }
-
-  if (flags.user !== undefined && configured.length > 1) {
-    throw new CliError(ExitCode.Usage, `--user names one bot, but ${file} defines ${configured.length}: set each "username" there`);
-  }
-  const plans: BotPlan[] = [];
-  for (const [index, bot] of configured.entries()) {
-    const username = single ? flags.user ?? bot.username ?? settings.user ?? DEFAULT_BOT_NAME : bot.username;
-    if (username === undefined) {
-      throw new CliError(ExitCode.Usage, `config ${file}: "bot[${index}].username" is required when several bots are defined`);
-    }
-    const specs = (bot.plugins ?? []).map((entry): PluginSpec => (typeof entry === 'string' ? { module: entry } : entry));
-    if (specs.length === 0) {
-      throw new CliError(ExitCode.Usage, `config ${file}: bot "${username}" has no "plugins"; list at least one module`);
-    }
-    plans.push(await plan(username, specs, configDir, bot, flags, configDir, io));
-  }
-  const names = plans.map((p) => p.username);
-  const repeated = names.find((name, i) => names.indexOf(name) !== i);
-  if (repeated !== undefined) throw new CliError(ExitCode.Usage, `config ${file}: two bots are named "${repeated}"; give each its own username`);
-  return plans;
-}
-
-async function plan(
-  username: string,
-  specs: PluginSpec[],
-  pluginDir: string,
-  config: BotConfig,
-  flags: BotFlags,
-  configDir: string,
-  io: CliIo,
-): Promise<BotPlan> {
-  requireUsername(username, 'the bot username');
-  // Always a folder per bot, so bots sharing a state directory never share a store file.
-  const stateRoot =
-    flags.stateDir !== undefined
-      ? resolve(io.cwd, flags.stateDir)
-      : config.stateDir !== undefined
-        ? resolve(configDir, config.stateDir)
-        : resolve(io.cwd, DEFAULT_STATE_DIR);
-  const stateDir = resolve(stateRoot, username);
-  try {
-    const plugins = await loadPlugins(specs, { cwd: pluginDir });
-    resolveBotLimits(config.limits);
-    return { username, plugins, stateDir, config };
-  } catch (error) {
-    throw botFailure(error);
-  }
-}
-
-function createRuntime(plan: BotPlan, settings: Settings, logger: BotLogger): BotRuntime {
-  const client = new SupClient({ host: settings.host, port: settings.port, username: plan.username });
-  try {
-    return new BotRuntime({
-      client,
-      plugins: plan.plugins,
-      username: plan.username,
-      stateDir: plan.stateDir,
-      limits: plan.config.limits,
-      apology: plan.config.apology,
-      logger,
-    });
-  } catch (error) {
-    client.close();
-    throw botFailure(error);
-  }
-}
-
-/** --check builds each runtime (which checks names, limits and options) without connecting. */
-function checkBot(plan: BotPlan, settings: Settings): void {
-  createRuntime(plan, settings, silentLogger);
-}
-
-async function runBots(plans: BotPlan[], flags: BotFlags, settings: Settings, io: CliIo): Promise<void> {
-  const log = createLineLogger((line) => writeLine(io.stderr, line), flags.logFormat);
-  let server: SupServer | undefined;
-  if (flags.embeddedServer) {
-    server = new SupServer({ ...settings.loaded.config.server, host: settings.host, port: settings.port });
-    const address = await server.listen().catch((error: unknown) => {
-      throw new CliError(ExitCode.Network, (error as Error).message, { cause: error });
-    });
-    writeLine(io.stderr, `sup server listening on ${formatHostPort(address.address, address.port)}`);
-    settings = { ...settings, port: address.port };
-  }
-  const runtimes = plans.map((plan) =>
-    createRuntime(plan, settings, plans.length > 1 ? childLogger(log, { bot: plan.username }) : log),
-  );
-  const stopAll = async (): Promise<void> => {
-    // Reverse order, like plugin disposers: the first bot started is the last to go.
-    for (const runtime of [...runtimes].reverse()) await runtime.stop();
-    await server?.close();
-  };
-  try {
-    const started = Promise.all(runtimes.map((runtime) => runtime.start()));
-    await Promise.race([started, whenAborted(io.shutdown)]);
-    if (!io.shutdown.aborted) await whenAborted(io.shutdown);
-    await stopAll();
-    // A start cut short by shutdown is not an error.
-    await started.catch(() => {});
-  } catch (error) {
-    await stopAll();
-    throw botFailure(error);
-  }
-}
-
-function botFailure(error: unknown): CliError {
-  if (error instanceof BotError) return new CliError(ExitCode.Usage, error.message, { cause: error });
-  return cliFailure(error);
-}
