@@ -170,12 +170,13 @@ async function namesIn(dir: string): Promise<Set<string> | undefined> {
   }
 }
 
-/** Most package.json files have no "sup" key; reading one is cheaper than loading cosmiconfig. */
+/** Most package.json files have no "sup" key; checking is cheaper than loading cosmiconfig. */
 async function mentionsSup(file: string): Promise<boolean> {
   try {
-    return /"sup"\s*:/.test(await readFile(file, 'utf8'));
+    const manifest: unknown = JSON.parse(await readFile(file, 'utf8'));
+    return typeof manifest === 'object' && manifest !== null && Object.hasOwn(manifest, 'sup');
   } catch {
-    // Unreadable: let cosmiconfig report it with the file's name.
+    // Unreadable or not JSON: let cosmiconfig report it with the file's name.
     return true;
   }
 }
