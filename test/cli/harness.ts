@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { runCli } from '../../src/cli/program.js';
-import { SupServer } from '../../src/server/sup-server.js';
-import { RawPeer, type Cleanup } from '../helpers/raw-peer.js';
+import type { Cleanup } from '../helpers/raw-peer.js';
+import { loggedIn, startServer } from '../helpers/server.js';
 
 export type { Cleanup };
 
@@ -134,21 +134,7 @@ export async function closedPort(): Promise<number> {
   return port;
 }
 
-/** A real server on 127.0.0.1, any free port, closed when the test ends. */
-export async function startServer(cleanup: Cleanup): Promise<{ server: SupServer; port: number }> {
-  const server = new SupServer({ port: 0 });
-  cleanup.after(() => server.close());
-  const { port } = await server.listen();
-  return { server, port };
-}
-
-/** A raw peer logged in as `name`. */
-export async function loggedIn(port: number, cleanup: Cleanup, name: string): Promise<RawPeer> {
-  const peer = await RawPeer.connect(port, cleanup);
-  const [answer] = await peer.request(`login ${name}`);
-  if (answer !== 'status 000 OK') throw new Error(`login ${name} got ${answer}`);
-  return peer;
-}
+export { loggedIn, startServer };
 
 /** Resolves once `name` is online; asks the server with `contact` until it says so. */
 export async function untilOnline(port: number, cleanup: Cleanup, name: string): Promise<void> {

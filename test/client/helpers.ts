@@ -2,23 +2,12 @@ import { createServer } from 'node:net';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { SupClient, type SupClientState } from '../../src/client/sup-client.js';
 import type { SupClientOptions } from '../../src/client/options.js';
-import { SupServer } from '../../src/server/sup-server.js';
-import type { SupServerOptions } from '../../src/server/options.js';
 import type { Cleanup } from './fake-server.js';
 
 /** Small delays, so reconnect tests take milliseconds; the watchdog is off unless a test wants it. */
 export const FAST_RECONNECT = { initialDelayMs: 5, maxDelayMs: 40, stableAfterMs: 60_000 } as const;
 
-/** A real server on 127.0.0.1, any free port, closed when the test ends. */
-export async function startSupServer(
-  cleanup: Cleanup,
-  options: SupServerOptions = {},
-): Promise<{ server: SupServer; port: number }> {
-  const server = new SupServer({ port: 0, ...options });
-  cleanup.after(() => server.close());
-  const { port } = await server.listen();
-  return { server, port };
-}
+export { startServer as startSupServer } from '../helpers/server.js';
 
 /** A client with test-friendly defaults, closed when the test ends. */
 export function newClient(cleanup: Cleanup, options: SupClientOptions): SupClient {

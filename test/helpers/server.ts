@@ -1,0 +1,22 @@
+import assert from 'node:assert/strict';
+import type { SupServerOptions } from '../../src/server/options.js';
+import { SupServer } from '../../src/server/sup-server.js';
+import { RawPeer, type Cleanup } from './raw-peer.js';
+
+/** A real server on 127.0.0.1, any free port, closed when the test ends. */
+export async function startServer(
+  cleanup: Cleanup,
+  options: SupServerOptions = {},
+): Promise<{ server: SupServer; port: number }> {
+  const server = new SupServer({ port: 0, ...options });
+  cleanup.after(() => server.close());
+  const { port } = await server.listen();
+  return { server, port };
+}
+
+/** A raw peer already logged in as `name`. */
+export async function loggedIn(port: number, cleanup: Cleanup, name: string): Promise<RawPeer> {
+  const peer = await RawPeer.connect(port, cleanup);
+  assert.deepEqual(await peer.request(`login ${name}`), ['status 000 OK'], `login ${name}`);
+  return peer;
+}
