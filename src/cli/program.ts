@@ -8,6 +8,7 @@ import { registerServerCommand } from './commands/server.js';
 import { registerStatusCommand } from './commands/status.js';
 import { ExitCode } from './exit-codes.js';
 import { writeLine, type CliIo } from './io.js';
+import { VERSION } from './version.js';
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -23,6 +24,7 @@ Exit codes:
 export function createProgram(io: CliIo): Command {
   const program = new Command('sup')
     .description('Sup chat from the shell: send, query, listen, run a server')
+    .version(VERSION, '-V, --version', 'print the version')
     .addHelpText('after', EXIT_CODES_HELP)
     .exitOverride()
     .configureOutput({

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { closedPort, loggedIn, runSup, ScriptedServer, startServer } from './harness.js';
 
@@ -153,6 +154,13 @@ describe('exit codes', { timeout: 10_000 }, () => {
       const result = await runSup(['--help'], t);
       assert.equal(result.code, 0);
       for (const code of ['0', '1', '2', '3', '4', '5']) assert.match(result.stdout, new RegExp(`^  ${code}  `, 'm'));
+    });
+
+    test('when --version is given, then it prints the package version and exits 0', async (t) => {
+      const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+      for (const flag of ['--version', '-V']) {
+        assert.deepEqual(await runSup([flag], t), { code: 0, stdout: `${manifest.version}\n`, stderr: '' });
+      }
     });
 
     test('when a command gets --help, then it lists the common options and exits 0', async (t) => {
