@@ -147,7 +147,9 @@ export function resolvePluginModule(specifier: string, cwd: string): string {
 
 function existingFile(file: string, specifier: string): string {
   if (isFile(file)) return file;
-  const what = isDirectory(file) ? 'is a directory; point at the module file inside it' : 'does not exist';
+  const what = isDirectory(file)
+    ? 'is a directory; point at the module file inside it'
+    : 'does not exist; check the path (relative paths start from the working directory, or from the config file for plugins listed there)';
   throw new PluginLoadError(PluginLoadErrorCode.NotFound, `cannot load plugin module "${specifier}": ${file} ${what}`, {
     module: specifier,
   });
