@@ -1,4 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +15,8 @@ export type { Cleanup };
 
 /** The built CLI that bin/sup.js loads; `npm test` builds it before the tests run. */
 export const BUILT_CLI = fileURLToPath(new URL('../../dist/cli-bundle/sup.js', import.meta.url));
+/** What a user runs. */
+export const BIN = fileURLToPath(new URL('../../bin/sup.js', import.meta.url));
 
 /** A fresh empty directory, removed when the test ends; no config file is found in it. */
 export function tempDir(cleanup: Cleanup, prefix = 'sup-cli-'): string {
@@ -294,4 +299,47 @@ export class ScriptedServer {
 
 function encode(frames: readonly string[]): Buffer {
   return Buffer.from(frames.map((frame) => `${frame}\x04`).join(''), 'latin1');
+}
+
+export interface Proc {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+export interface ProcOptions extends Pick<SpawnOptions, 'uid' | 'gid'> {
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  stdin?: string;
+}
+
+/** Starts a command with a small, known environment (no SUP_*, no CI, no NO_COLOR unless given). */
+export function startProcess(file: string, args: readonly string[], t: Cleanup, options: ProcOptions = {}): Proc {
+  assert.ok(existsSync(BUILT_CLI), `${BUILT_CLI} is missing: run \`npm run build\` first (npm test does)`);
+  const cwd = options.cwd ?? tempDir(t);
+  const child = spawn(file, args, {
+    cwd,
+    env: { PATH: process.env.PATH, HOME: cwd, TERM: 'xterm', ...options.env },
+    stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    uid: options.uid,
+    gid: options.gid,
+  });
+  if (options.stdin !== undefined) child.stdin!.end(options.stdin);
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.setEncoding('utf8').on('data', (text: string) => (stdout += text));
+  child.stderr!.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+  const exited = once(child, 'close').then(([code, signal]) => ({
+    code: code as number | null,
+    signal: signal as NodeJS.Signals | null,
+  }));
+  t.after(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  return { child, stdout: () => stdout, stderr: () => stderr, exited };
+}
+
+export function spawnSup(args: readonly string[], t: Cleanup, options: ProcOptions = {}): Proc {
+  return startProcess(process.execPath, [BIN, ...args], t, options);
 }

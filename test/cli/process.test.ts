@@ -1,64 +1,30 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { once } from 'node:events';
-import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { spawnSync, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { type Cleanup, closedPort, loggedIn, ScriptedServer, startServer, tempDir, untilOnline, BUILT_CLI } from './harness.js';
+import {
+  BIN,
+  closedPort,
+  loggedIn,
+  ScriptedServer,
+  spawnSup,
+  startProcess,
+  startServer,
+  tempDir,
+  untilOnline,
+  type Cleanup,
+  type Proc,
+  type ProcOptions,
+} from './harness.js';
 
-// The built CLI, run the way a user runs it; `npm test` builds dist/ before the tests run.
-const BIN = fileURLToPath(new URL('../../bin/sup.js', import.meta.url));
 const HAS_SCRIPT = spawnSync('script', ['--version'], { stdio: 'ignore' }).status === 0;
 // Any SGR sequence (colour, bold, ...): what NO_COLOR forbids. Cursor moves are not colour.
 const SGR = /\x1b\[[0-9;]*m/;
 
-interface Proc {
-  child: ChildProcess;
-  stdout: () => string;
-  stderr: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-interface ProcOptions extends Pick<SpawnOptions, 'uid' | 'gid'> {
-  env?: NodeJS.ProcessEnv;
-  cwd?: string;
-  stdin?: string;
-}
-
-/** Starts a command with a small, known environment (no SUP_*, no CI, no NO_COLOR unless given). */
-function start(file: string, args: readonly string[], t: Cleanup, options: ProcOptions = {}): Proc {
-  assert.ok(existsSync(BUILT_CLI), `${BUILT_CLI} is missing: run \`npm run build\` first (npm test does)`);
-  const cwd = options.cwd ?? tempDir(t);
-  const child = spawn(file, args, {
-    cwd,
-    env: { PATH: process.env.PATH, HOME: cwd, TERM: 'xterm', ...options.env },
-    stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-    uid: options.uid,
-    gid: options.gid,
-  });
-  if (options.stdin !== undefined) child.stdin!.end(options.stdin);
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.setEncoding('utf8').on('data', (text: string) => (stdout += text));
-  child.stderr!.setEncoding('utf8').on('data', (text: string) => (stderr += text));
-  const exited = once(child, 'close').then(([code, signal]) => ({
-    code: code as number | null,
-    signal: signal as NodeJS.Signals | null,
-  }));
-  t.after(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
-  return { child, stdout: () => stdout, stderr: () => stderr, exited };
-}
-
-function sup(args: readonly string[], t: Cleanup, options: ProcOptions = {}): Proc {
-  return start(process.execPath, [BIN, ...args], t, options);
-}
-
 /** A shell command line with `sup` meaning the built CLI. */
 function shell(line: string, t: Cleanup, options: ProcOptions = {}): Proc {
-  return start('bash', ['-c', `sup() { ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} "$@"; }\n${line}`], t, options);
+  return startProcess('bash', ['-c', `sup() { ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} "$@"; }\n${line}`], t, options);
 }
 
 function until(read: () => string, pattern: RegExp, child: ChildProcess): Promise<void> {
@@ -81,7 +47,7 @@ describe('sup as a real process', { timeout: 20_000 }, () => {
   test('when `sup send` delivers, then it exits 0 silently and the message arrives', async (t) => {
     const { port } = await startServer(t);
     const bob = await loggedIn(port, t, 'bob');
-    const run = sup(['send', 'bob', 'build', 'is', 'green', '-p', String(port), '-u', 'alice'], t);
+    const run = spawnSup(['send', 'bob', 'build', 'is', 'green', '-p', String(port), '-u', 'alice'], t);
     assert.deepEqual(await run.exited, { code: 0, signal: null });
     assert.equal(run.stdout() + run.stderr(), '');
     assert.equal(await bob.frame(), 'recv alice build is green');
@@ -89,7 +55,7 @@ describe('sup as a real process', { timeout: 20_000 }, () => {
 
   test('when `sup status` asks about someone offline, then it prints offline and exits 1', async (t) => {
     const { port } = await startServer(t);
-    const run = sup(['status', 'carol'], t, { env: { SUP_PORT: String(port) } });
+    const run = spawnSup(['status', 'carol'], t, { env: { SUP_PORT: String(port) } });
     assert.deepEqual(await run.exited, { code: 1, signal: null });
     assert.equal(run.stdout(), 'offline\n');
     assert.equal(run.stderr(), '');
@@ -97,14 +63,14 @@ describe('sup as a real process', { timeout: 20_000 }, () => {
 
   test('when nothing listens on the port, then `sup send` exits 3 with exactly one line', async (t) => {
     const port = await closedPort();
-    const run = sup(['send', 'bob', 'hi', '-p', String(port), '-u', 'alice'], t);
+    const run = spawnSup(['send', 'bob', 'hi', '-p', String(port), '-u', 'alice'], t);
     assert.deepEqual(await run.exited, { code: 3, signal: null });
     assert.equal(run.stderr(), `sup: cannot connect to 127.0.0.1:${port} (connection refused): is a server running? try 'sup server'\n`);
     assert.equal(run.stdout(), '');
   });
 
   test('when a usage error happens, then it exits 2 with one line, not commander\'s 1', async (t) => {
-    const run = sup(['send'], t);
+    const run = spawnSup(['send'], t);
     assert.deepEqual(await run.exited, { code: 2, signal: null });
     assert.match(run.stderr(), /^sup: missing required argument 'user'[^\n]*\n$/);
   });
@@ -121,7 +87,7 @@ describe('sup as a real process', { timeout: 20_000 }, () => {
   test('when `sup send bob` reads the message from a pipe, then stdin is the message', async (t) => {
     const { port } = await startServer(t);
     const bob = await loggedIn(port, t, 'bob');
-    const run = sup(['send', 'bob', '-p', String(port), '-u', 'alice'], t, { stdin: 'disk 91% full\n' });
+    const run = spawnSup(['send', 'bob', '-p', String(port), '-u', 'alice'], t, { stdin: 'disk 91% full\n' });
     assert.deepEqual(await run.exited, { code: 0, signal: null });
     assert.equal(await bob.frame(), 'recv alice disk 91% full');
   });
@@ -129,7 +95,7 @@ describe('sup as a real process', { timeout: 20_000 }, () => {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     test(`when \`sup listen\` prints a message and gets ${signal}, then it logs off and exits 0`, async (t) => {
       const { port } = await startServer(t);
-      const run = sup(['listen', '-p', String(port), '-u', 'lis'], t);
+      const run = spawnSup(['listen', '-p', String(port), '-u', 'lis'], t);
       await untilOnline(port, t, 'lis');
       const bob = await loggedIn(port, t, 'bob');
       assert.deepEqual(await bob.request('send lis are you there?'), ['status 000 OK']);
@@ -164,7 +130,7 @@ describe('sup as a real process', { timeout: 20_000 }, () => {
     test(`when stderr is a pipe${noColor ? ' and NO_COLOR is set' : ''}, then no spinner or escape code is printed`, async (t) => {
       const silent = await ScriptedServer.start(t, { login: null });
       const env = noColor === undefined ? {} : { NO_COLOR: noColor };
-      const run = sup(['status', 'bob', '--timeout', '300', '-p', String(silent.port)], t, { env });
+      const run = spawnSup(['status', 'bob', '--timeout', '300', '-p', String(silent.port)], t, { env });
       assert.deepEqual(await run.exited, { code: 3, signal: null });
       assert.doesNotMatch(run.stderr(), /\x1b/);
       assert.match(run.stderr(), /^sup: timed out after 300 ms[^\n]*\n$/);
@@ -179,7 +145,7 @@ describe('sup as a real process', { timeout: 20_000 }, () => {
     writeFileSync(join(root, '.suprc.yaml'), `port: ${port}\nuser: yaml-user\n`);
     // A package.json on the way without a "sup" key is not a config.
     writeFileSync(join(root, 'deeper', 'package.json'), '{"name": "app", "bin": {"sup": "x"}}');
-    const run = sup(['status', 'carol', '--json'], t, { cwd });
+    const run = spawnSup(['status', 'carol', '--json'], t, { cwd });
     assert.deepEqual(await run.exited, { code: 1, signal: null });
     assert.equal(run.stdout(), '{"user":"carol","online":false}\n');
     assert.equal(run.stderr(), '');
@@ -193,7 +159,7 @@ describe('sup as a real process', { timeout: 20_000 }, () => {
     chmodSync(file, 0o000);
     // Root reads any file whatever its mode, so run as nobody then.
     const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
-    const run = sup(['status', 'bob'], t, { cwd, ...asNobody });
+    const run = spawnSup(['status', 'bob'], t, { cwd, ...asNobody });
     assert.deepEqual(await run.exited, { code: 2, signal: null });
     assert.equal(run.stderr(), `sup: cannot read config ${file}: permission denied; fix or remove the file\n`);
   });
@@ -207,7 +173,7 @@ describe('sup on a terminal', { timeout: 20_000, skip: HAS_SCRIPT ? false : 'nee
       .map((word) => `'${word}'`)
       .join(' ');
     const size = columns > 0 ? `stty cols ${columns} rows 24; ` : '';
-    return start('script', ['-qec', `${size}${command}`, '/dev/null'], t, { env });
+    return startProcess('script', ['-qec', `${size}${command}`, '/dev/null'], t, { env });
   }
 
   test('when stderr is a terminal, then a coloured spinner shows while connecting', async (t) => {

@@ -1,48 +1,13 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { RawPeer, type Cleanup } from '../helpers/raw-peer.js';
+import { spawnSup, type Proc } from './harness.js';
 
-// Runs the built CLI the way a user does; `npm test` builds dist/ before the tests run.
-const BIN = fileURLToPath(new URL('../../bin/sup.js', import.meta.url));
 const READY = /^sup server listening on 127\.0\.0\.1:(\d+)$/;
 
-interface Run {
-  child: ChildProcess;
-  stdout: () => string;
-  stderr: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-function runSup(args: string[], cleanup: Cleanup): Run {
-  // An empty directory, so no config file from the checkout or home is picked up.
-  const cwd = mkdtempSync(join(tmpdir(), 'sup-cli-'));
-  // Nor from SUP_* variables of whoever runs the tests.
-  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('SUP_')));
-  const child = spawn(process.execPath, [BIN, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.setEncoding('utf8').on('data', (text: string) => (stdout += text));
-  child.stderr!.setEncoding('utf8').on('data', (text: string) => (stderr += text));
-  const exited = once(child, 'close').then(([code, signal]) => ({
-    code: code as number | null,
-    signal: signal as NodeJS.Signals | null,
-  }));
-  cleanup.after(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    rmSync(cwd, { recursive: true, force: true });
-  });
-  return { child, stdout: () => stdout, stderr: () => stderr, exited };
-}
-
 /** Resolves with the port once the server prints its ready line; rejects if it exits first. */
-function readyPort(run: Run): Promise<number> {
+function readyPort(run: Proc): Promise<number> {
   return new Promise((resolve, reject) => {
     const check = (): void => {
       const line = run.stderr().split('\n').find((l) => READY.test(l));
@@ -65,7 +30,7 @@ function freePortTaken(cleanup: Cleanup): Promise<number> {
 describe('sup server', { timeout: 20_000 }, () => {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     test(`when it gets ${signal}, then it closes every connection and exits 0`, async (t) => {
-      const run = runSup(['server', '--port', '0'], t);
+      const run = spawnSup(['server', '--port', '0'], t);
       const port = await readyPort(run);
       assert.match(run.stderr(), /^sup server listening on 127\.0\.0\.1:\d+\n$/);
       const alice = await RawPeer.connect(port, t);
@@ -79,7 +44,7 @@ describe('sup server', { timeout: 20_000 }, () => {
   }
 
   test('when limits are given as flags, then the server enforces them', async (t) => {
-    const run = runSup(['server', '--port', '0', '--max-frame-bytes', '64', '--max-connections', '2'], t);
+    const run = spawnSup(['server', '--port', '0', '--max-frame-bytes', '64', '--max-connections', '2'], t);
     const port = await readyPort(run);
     const alice = await RawPeer.connect(port, t);
     assert.deepEqual(await alice.request(['login alice', `send alice ${'x'.repeat(54)}`]), [
@@ -95,7 +60,7 @@ describe('sup server', { timeout: 20_000 }, () => {
   });
 
   test('when --login-timeout-ms is given, then a connection that does not log in is closed', async (t) => {
-    const run = runSup(['server', '--port', '0', '--login-timeout-ms', '100'], t);
+    const run = spawnSup(['server', '--port', '0', '--login-timeout-ms', '100'], t);
     const idle = await RawPeer.connect(await readyPort(run), t);
     assert.deepEqual(await idle.rest(), { frames: [], trailing: '' });
     run.child.kill('SIGTERM');
@@ -111,7 +76,7 @@ describe('sup server', { timeout: 20_000 }, () => {
     ['--no-such-flag'],
   ]) {
     test(`when given ${args.join(' ')}, then it exits 2 with a one-line error`, async (t) => {
-      const run = runSup(['server', ...args], t);
+      const run = spawnSup(['server', ...args], t);
       assert.deepEqual(await run.exited, { code: 2, signal: null });
       assert.match(run.stderr(), /^sup: [^\n]+\n$/);
       assert.equal(run.stdout(), '');
@@ -120,7 +85,7 @@ describe('sup server', { timeout: 20_000 }, () => {
 
   test('when the port is taken, then it exits non-zero with one line naming the port', async (t) => {
     const port = await freePortTaken(t);
-    const run = runSup(['server', '--port', String(port)], t);
+    const run = spawnSup(['server', '--port', String(port)], t);
     const { code } = await run.exited;
     assert.notEqual(code, 0);
     assert.match(run.stderr(), new RegExp(`^sup: [^\\n]*127\\.0\\.0\\.1:${port}[^\\n]*in use[^\\n]*\\n$`));
