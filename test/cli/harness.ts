@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { runCli } from '../../src/cli/program.js';
+import { EotFrames } from '../helpers/eot-frames.js';
 import type { Cleanup } from '../helpers/raw-peer.js';
 import { loggedIn, startServer } from '../helpers/server.js';
 
@@ -262,14 +263,9 @@ export class ScriptedServer {
     this.#sockets.add(socket);
     socket.on('close', () => this.#sockets.delete(socket));
     socket.on('error', () => socket.destroy());
-    let partial = Buffer.alloc(0);
+    const split = new EotFrames();
     socket.on('data', (chunk: Buffer) => {
-      partial = Buffer.concat([partial, chunk]);
-      for (let eot = partial.indexOf(0x04); eot !== -1; eot = partial.indexOf(0x04)) {
-        const frame = partial.subarray(0, eot).toString('latin1');
-        partial = partial.subarray(eot + 1);
-        this.#onFrame(socket, frame);
-      }
+      for (const frame of split.push(chunk)) this.#onFrame(socket, frame);
     });
   }
 

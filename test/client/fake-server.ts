@@ -1,11 +1,8 @@
 import { createServer, type Server, type Socket } from 'node:net';
+import { EotFrames } from '../helpers/eot-frames.js';
+import type { Cleanup } from '../helpers/raw-peer.js';
 
-/** Anything that runs cleanup when a test ends; node:test's TestContext is one. */
-export interface Cleanup {
-  after(fn: () => unknown): void;
-}
-
-const EOT = 0x04;
+export type { Cleanup };
 
 /**
  * A scripted stand-in for a Sup server, for what the real one does too well: never answer,
@@ -62,7 +59,7 @@ export class FakePeer {
   readonly socket: Socket;
   readonly closed: Promise<void>;
   readonly #frames = new Waitable<string>();
-  #partial: Buffer[] = [];
+  readonly #split = new EotFrames();
 
   constructor(socket: Socket) {
     this.socket = socket;
@@ -110,15 +107,9 @@ export class FakePeer {
   }
 
   #onData(chunk: Buffer): void {
-    let start = 0;
-    for (let eot = chunk.indexOf(EOT); eot !== -1; eot = chunk.indexOf(EOT, start)) {
-      this.#partial.push(chunk.subarray(start, eot));
-      this.#frames.push(Buffer.concat(this.#partial).toString('latin1'));
-      this.#partial = [];
-      start = eot + 1;
-    }
-    if (start < chunk.length) this.#partial.push(Buffer.from(chunk.subarray(start)));
+    for (const frame of this.#split.push(chunk)) this.#frames.push(frame);
   }
+
 }
 
 /** Values in arrival order, handed to whoever waits for the next one. */

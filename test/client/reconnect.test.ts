@@ -3,12 +3,25 @@ import { test } from 'node:test';
 import { SupStatusError, type SupError } from '../../src/client/errors.js';
 import type { SupClientState } from '../../src/client/sup-client.js';
 import { SupServer } from '../../src/server/sup-server.js';
-import { FakeServer } from './fake-server.js';
+import type { SupClientOptions } from '../../src/client/options.js';
+import { FakeServer, type Cleanup } from './fake-server.js';
 import { FAST_RECONNECT, newClient, recordStates, startSupServer, stateReached } from './helpers.js';
 import { ControlledTransport } from './transports.js';
 
 const isOnline = (state: SupClientState): boolean => state.type === 'online';
 const isOffline = (state: SupClientState): boolean => state.type !== 'online';
+
+/** A client logged in through a scripted server, with the connection the server holds for it. */
+async function onlineThroughFake(t: Cleanup, options: Omit<SupClientOptions, 'port' | 'username'> = {}) {
+  const fake = await FakeServer.start(t);
+  const client = newClient(t, { ...options, port: fake.port, username: 'alice' });
+  const connected = client.connect();
+  const first = await fake.nextPeer();
+  assert.equal(await first.frame(), 'login alice');
+  first.send('status 000 OK');
+  await connected;
+  return { fake, client, first };
+}
 
 function lastErrorOf(state: SupClientState): SupError | undefined {
   return 'lastError' in state ? state.lastError : undefined;
@@ -121,13 +134,7 @@ test('when the login is refused with 102, then it is fatal even with reconnect o
 });
 
 test('when 102 comes after a reconnect, then the client stops and says why', { timeout: 5_000 }, async (t) => {
-  const fake = await FakeServer.start(t);
-  const client = newClient(t, { port: fake.port, username: 'alice' });
-  const connected = client.connect();
-  const first = await fake.nextPeer();
-  await first.frame();
-  first.send('status 000 OK');
-  await connected;
+  const { fake, client, first } = await onlineThroughFake(t);
   first.destroy();
   const second = await fake.nextPeer();
   assert.equal(await second.frame(), 'login alice');
@@ -179,13 +186,7 @@ test('when the server accepts but never answers the login, then the attempt time
 });
 
 test('when a connection drops with requests in flight, then they are resent first, in order', { timeout: 5_000 }, async (t) => {
-  const fake = await FakeServer.start(t);
-  const client = newClient(t, { port: fake.port, username: 'alice' });
-  const connected = client.connect();
-  const first = await fake.nextPeer();
-  await first.frame();
-  first.send('status 000 OK');
-  await connected;
+  const { fake, client, first } = await onlineThroughFake(t);
 
   const results = Promise.all([client.send('bob', 'one'), client.isOnline('bob'), client.send('bob', 'two')]);
   assert.deepEqual(await first.frames(3), ['send bob one', 'contact bob', 'send bob two']);
@@ -204,13 +205,7 @@ test('when a connection drops with requests in flight, then they are resent firs
 });
 
 test("when onReconnect is 'reject', then unanswered sends fail as delivery-unknown and queries are resent", { timeout: 5_000 }, async (t) => {
-  const fake = await FakeServer.start(t);
-  const client = newClient(t, { port: fake.port, username: 'alice', onReconnect: 'reject' });
-  const connected = client.connect();
-  const first = await fake.nextPeer();
-  await first.frame();
-  first.send('status 000 OK');
-  await connected;
+  const { fake, client, first } = await onlineThroughFake(t, { onReconnect: 'reject' });
 
   const sent = client.send('bob', 'maybe');
   const asked = client.isOnline('bob');
@@ -247,13 +242,7 @@ test('when the server is full, then the client backs off and says so', { timeout
 });
 
 test('when a connection was stable, then the attempt count starts again from 1', { timeout: 5_000 }, async (t) => {
-  const fake = await FakeServer.start(t);
-  const client = newClient(t, { port: fake.port, username: 'alice', reconnect: { ...FAST_RECONNECT, stableAfterMs: 0 } });
-  const connected = client.connect();
-  const first = await fake.nextPeer();
-  await first.frame();
-  first.send('status 000 OK');
-  await connected;
+  const { fake, client, first } = await onlineThroughFake(t, { reconnect: { ...FAST_RECONNECT, stableAfterMs: 0 } });
   first.destroy();
   const again = await stateReached(client, (state) => state.type === 'connecting');
   assert.deepEqual(again.type === 'connecting' && again.attempt, 1);

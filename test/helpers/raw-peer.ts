@@ -1,6 +1,5 @@
 import { connect, type Socket } from 'node:net';
-
-const EOT = 0x04;
+import { EotFrames } from './eot-frames.js';
 
 /** Anything that runs cleanup when a test ends; node:test's TestContext is one. */
 export interface Cleanup {
@@ -29,7 +28,7 @@ export class RawPeer {
   /** Every byte received so far, for exact-bytes assertions. */
   receivedBytes = 0;
   readonly #frames: string[] = [];
-  #partial: Buffer[] = [];
+  readonly #split = new EotFrames();
   #waiter: Waiter | undefined;
   #isClosed = false;
   #closeError: Error | undefined;
@@ -118,7 +117,7 @@ export class RawPeer {
   async rest(): Promise<{ frames: string[]; trailing: string }> {
     await this.#closed;
     const frames = this.#frames.splice(0);
-    return { frames, trailing: Buffer.concat(this.#partial).toString('latin1') };
+    return { frames, trailing: this.#split.trailing };
   }
 
   /** Frames received but not yet taken by `frames()`. */
@@ -132,14 +131,7 @@ export class RawPeer {
 
   #onData(chunk: Buffer): void {
     this.receivedBytes += chunk.length;
-    let start = 0;
-    for (let eot = chunk.indexOf(EOT); eot !== -1; eot = chunk.indexOf(EOT, start)) {
-      this.#partial.push(chunk.subarray(start, eot));
-      this.#frames.push(Buffer.concat(this.#partial).toString('latin1'));
-      this.#partial = [];
-      start = eot + 1;
-    }
-    if (start < chunk.length) this.#partial.push(chunk.subarray(start));
+    for (const frame of this.#split.push(chunk)) this.#frames.push(frame);
     this.#settle();
   }
 
