@@ -1,5 +1,5 @@
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
@@ -18,34 +18,9 @@ export interface Section {
   markdown: string;
 }
 
-/**
- * Whether `sup <command>` exists yet: its `--help` exits 0 with its own usage line
- * (commander answers an unknown command's `--help` with the program's help, also exit 0).
- */
-export function supCommandExists(command: string): { exists: boolean; help: string } {
-  const result = spawnSync(process.execPath, [SUP_BIN, command, '--help'], { cwd: REPO_ROOT, encoding: 'utf8', timeout: COMMAND_TIMEOUT_MS });
-  const help = `${result.stdout}${result.stderr}`;
-  return { exists: result.status === 0 && help.includes(`Usage: sup ${command}`), help };
-}
-
-// The one-shot commands are not written yet, so their flags are read from their --help.
-const USER_FLAGS = ['--as', '--username', '--user', '--from', '--name'];
-
-function flagIn(help: string, flags: readonly string[]): string | undefined {
-  return flags.find((flag) => new RegExp(`(^|[\\s,])${flag}[\\s=<]`, 'm').test(help));
-}
-
-function connectionArgs(help: string, server: RunningServer, username: string | undefined): string[] {
-  const args: string[] = [];
-  if (flagIn(help, ['--host'])) args.push('--host', server.host);
-  if (flagIn(help, ['--port'])) args.push('--port', String(server.port));
-  const userFlag = username === undefined ? undefined : flagIn(help, USER_FLAGS);
-  if (userFlag && username !== undefined) args.push(userFlag, username);
-  return args;
-}
-
-function connectionEnv(server: RunningServer, username: string): NodeJS.ProcessEnv {
-  return { ...process.env, SUP_HOST: server.host, SUP_PORT: String(server.port), SUP_USERNAME: username, SUP_USER: username };
+/** Where the server is and who to log in as, the same way for every command. */
+function connectionArgs(server: RunningServer, username: string): string[] {
+  return ['--host', server.host, '--port', String(server.port), '--user', username];
 }
 
 interface Timed {
@@ -74,33 +49,22 @@ async function timeCommand(command: string, args: readonly string[], runs: numbe
   return { ms, failure: undefined };
 }
 
-/** `sup send` and `sup status` wall time against `node -e 0`, when those commands exist. */
+/** `sup send` and `sup status` wall time against `node -e 0`. */
 export async function startupSection(runs: number, maxConnections: number): Promise<Section> {
   const title = 'CLI start-up (one-shot commands against a local server)';
-  const send = supCommandExists('send');
-  const status = supCommandExists('status');
-  const missing = [send.exists ? undefined : 'send', status.exists ? undefined : 'status'].filter((name) => name !== undefined);
-  if (missing.length === 2) {
-    return { title, markdown: 'Skipped: `sup send` and `sup status` do not exist yet (`node bin/sup.js send --help` does not show their usage).' };
-  }
   const baseline = await timeCommand(process.execPath, ['-e', '0'], runs);
   const server = await startSupServer({ maxConnections });
   let peer: Socket | undefined;
   try {
     peer = await openIdle('sup', server.host, server.port, PEER);
     const rows: string[][] = [['`node -e 0`', formatMs(median(baseline.ms)), formatMs(quantile(baseline.ms, 0.9)), '1.00x', '']];
-    const commands: Array<[string, { exists: boolean; help: string }, string[]]> = [
-      ['send', send, [PEER, 'hello from the bench']],
-      ['status', status, [PEER]],
+    const commands: Array<[string, string[]]> = [
+      ['send', [PEER, 'hello from the bench']],
+      ['status', [PEER]],
     ];
-    for (const [name, command, rest] of commands) {
-      if (!command.exists) {
-        rows.push([`\`sup ${name}\``, 'n/a', 'n/a', 'n/a', 'skipped: the command does not exist yet']);
-        continue;
-      }
-      const user = `bench-cli-${name}`;
-      const args = [SUP_BIN, name, ...connectionArgs(command.help, server, user), ...rest];
-      const timed = await timeCommand(process.execPath, args, runs, connectionEnv(server, user));
+    for (const [name, rest] of commands) {
+      const args = [SUP_BIN, name, ...connectionArgs(server, `bench-cli-${name}`), ...rest];
+      const timed = await timeCommand(process.execPath, args, runs);
       const ratio = median(timed.ms) / median(baseline.ms);
       rows.push([
         `\`sup ${name}\``,
@@ -118,10 +82,7 @@ export async function startupSection(runs: number, maxConnections: number): Prom
   }
 }
 
-function findEchoBot(): string | undefined {
-  const candidates = ['echo.js', 'echo.mjs', 'echo.ts', 'echo/index.js', 'echo/index.ts'].map((name) => join(REPO_ROOT, 'bots', name));
-  return candidates.find((path) => existsSync(path));
-}
+const ECHO_BOT = join(REPO_ROOT, 'bots', 'echo.js');
 
 /** Asks the server whether `name` is online, over a fresh connection. */
 async function isOnline(server: RunningServer, name: string): Promise<boolean> {
@@ -149,20 +110,14 @@ async function isOnline(server: RunningServer, name: string): Promise<boolean> {
 /** Round trips through the echo bot, one at a time, for `durationMs`. */
 export async function echoSection(durationMs: number, maxConnections: number): Promise<Section> {
   const title = 'Echo bot round trip';
-  const bot = supCommandExists('bot');
-  const echo = findEchoBot();
-  if (!bot.exists || !echo) {
-    const why = !bot.exists ? '`sup bot` does not exist yet (`node bin/sup.js bot --help` does not show its usage)' : 'there is no bots/echo module yet';
-    return { title, markdown: `Skipped: ${why}.` };
-  }
   const botName = 'echo';
   const server = await startSupServer({ maxConnections });
   // The default per-recipient rate limit (5/s after a burst of 10) would be what is measured.
   const scratch = mkdtempSync(join(tmpdir(), 'sup-bench-echo-'));
   const config = join(scratch, 'sup.config.json');
   writeFileSync(config, JSON.stringify({ bot: { limits: { rate: { burst: 1_000_000, perSecond: 1_000_000 } } } }));
-  const args = [SUP_BIN, 'bot', echo, '--config', config, '--state-dir', scratch, ...connectionArgs(bot.help, server, botName)];
-  const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env: connectionEnv(server, botName), stdio: ['ignore', 'ignore', 'pipe'] });
+  const args = [SUP_BIN, 'bot', ECHO_BOT, '--config', config, '--state-dir', scratch, ...connectionArgs(server, botName)];
+  const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (text: string) => (stderr = (stderr + text).slice(-2000)));
