@@ -8,6 +8,7 @@ import { Connection, ConnectionGroup } from './connection.js';
 import { Deadlines } from './deadlines.js';
 import { ServerListenError } from './errors.js';
 import { resolveServerOptions, type ResolvedServerOptions, type SupServerOptions } from './options.js';
+import { silentServerLogger, type ServerLogger } from './logger.js';
 import { LocalPresence, type Presence } from './presence.js';
 
 const OK = encodeStatus(Status.Ok);
@@ -38,6 +39,7 @@ export interface SupServerStats {
 export class SupServer {
   readonly options: ResolvedServerOptions;
   readonly #presence: Presence<Connection>;
+  readonly #log: ServerLogger;
   readonly #connections = new Set<Connection>();
   readonly #refused = new Set<Socket>();
   readonly #server: Server;
@@ -50,6 +52,7 @@ export class SupServer {
 
   constructor(options: SupServerOptions = {}) {
     this.options = resolveServerOptions(options);
+    this.#log = options.logger ?? silentServerLogger;
     this.#presence = (options.presence as Presence<Connection> | undefined) ?? new LocalPresence<Connection>();
     this.#server = createServer(
       {
@@ -138,6 +141,7 @@ export class SupServer {
   }
 
   #refuse(socket: Socket): void {
+    this.#log.warn('connection-refused', { reason: 'max-connections', address: socket.remoteAddress });
     this.#refused.add(socket);
     socket.on('error', () => socket.destroy());
     const linger = setTimeout(() => socket.destroy(), REFUSAL_LINGER_MS).unref();

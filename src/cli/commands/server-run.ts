@@ -1,3 +1,4 @@
+import { createLineLogger } from '../../bot/logger.js';
 import { SupServerError } from '../../server/errors.js';
 import type { SupServerOptions } from '../../server/options.js';
 import { SupServer } from '../../server/sup-server.js';
@@ -7,9 +8,10 @@ import { formatHostPort, whenAborted, writeLine, type CliIo } from '../io.js';
 import { loadConfigFor } from '../settings.js';
 import type { ServerFlags } from './server.js';
 
-export async function runServerCommand({ config: configFlag, ...flags }: ServerFlags, io: CliIo): Promise<void> {
+export async function runServerCommand({ config: configFlag, logFormat, ...flags }: ServerFlags, io: CliIo): Promise<void> {
   const { config } = await loadConfigFor(configFlag, io);
-  const server = await startAnnouncedServer({ ...config.server, ...definedOnly(flags) }, io);
+  const logger = createLineLogger((line) => writeLine(io.stderr, line), logFormat);
+  const server = await startAnnouncedServer({ ...config.server, ...definedOnly(flags), logger }, io);
   await whenAborted(io.shutdown);
   await server.close();
 }

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import type { CliIo } from '../io.js';
 import { integerOption, parsePort } from '../option-parsers.js';
 
@@ -9,6 +9,7 @@ export interface ServerFlags {
   maxFrameBytes?: number;
   maxConnections?: number;
   loginTimeoutMs?: number;
+  logFormat: 'text' | 'json';
 }
 
 export function registerServerCommand(program: Command, io: CliIo): void {
@@ -20,6 +21,7 @@ export function registerServerCommand(program: Command, io: CliIo): void {
     .option('--max-frame-bytes <n>', 'longest client frame accepted (default: 16384)', integerOption(64))
     .option('--max-connections <n>', 'connections accepted at once (default: 10000)', integerOption(1))
     .option('--login-timeout-ms <n>', 'close connections not logged in by then (default: 10000)', integerOption(1))
+    .addOption(new Option('--log-format <format>', 'log lines on stderr as text or JSON').choices(['text', 'json']).default('text'))
     .option('-c, --config <file>', 'config file whose "server" section gives defaults (env SUP_CONFIG)')
     .action(async (flags: ServerFlags) => {
       // Loaded on demand: the one-shot commands never pay for the server's code.
