@@ -12,6 +12,10 @@ export const ExitCode = {
   LoginRefused: 4,
   /** Any other error status from the server. */
   ServerError: 5,
+  /** An unexpected internal error: a bug in sup, to be reported. */
+  Internal: 6,
+  /** `sup server` stopped, but its shutdown deadline cut off acknowledged messages (each counted in the log). */
+  DeliveryLost: 7,
   /** Stopped by SIGINT or SIGTERM before a one-shot command finished (128 + SIGINT, as shells do). */
   Interrupted: 130,
 } as const;
