@@ -77,7 +77,7 @@ export {
   type RateLimit,
   type LoopGuardLimit,
 } from './bot/options.js';
-export { systemClock, type Clock } from './bot/clock.js';
+export { systemClock, type Clock } from './client/clock.js';
 export {
   BotError,
   BotOptionError,

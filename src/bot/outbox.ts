@@ -1,7 +1,7 @@
 import PQueue from 'p-queue';
 import { messageProblem } from '../protocol/message-text.js';
 import { usernameProblem } from '../protocol/username.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../client/clock.js';
 import { BotSendError, BotSendErrorCode } from './errors.js';
 import type { BotLogger } from './logger.js';
 import { LoopGuard, type LoopGuardOptions } from './loop-guard.js';

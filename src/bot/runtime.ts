@@ -1,6 +1,6 @@
 import { usernameProblem } from '../protocol/username.js';
 import { isOfflineError, type BotClient, type BotClientState } from './client-port.js';
-import { systemClock, type Clock } from './clock.js';
+import { systemClock, type Clock } from '../client/clock.js';
 import { CommandRegistry, commandSpecProblem, helpFor, helpIndex, splitCommand, usageLine, type CommandCall, type RegisteredCommand } from './commands.js';
 import { Dispatcher, type IncomingMessage } from './dispatcher.js';
 import {

@@ -1,6 +1,7 @@
 import { DEFAULT_HOST, DEFAULT_MAX_FRAME_BYTES, DEFAULT_PORT } from '../protocol/constants.js';
 import { usernameProblem } from '../protocol/username.js';
 import { SupInvalidArgumentError } from './errors.js';
+import { systemClock, type Clock } from './clock.js';
 import { createNodeTransport } from './node-transport.js';
 import type { Transport } from './transport.js';
 
@@ -60,6 +61,8 @@ export interface SupClientOptions {
   maxFrameBytes?: number;
   /** How connections are opened. @default createNodeTransport() (plain TCP) */
   transport?: Transport;
+  /** Time for deadlines, probes and backoff; tests hand in a fake one. @default systemClock */
+  clock?: Clock;
 }
 
 export interface ResolvedReconnectOptions {
@@ -85,6 +88,7 @@ export interface ResolvedClientOptions {
   probeTimeoutMs: number;
   maxFrameBytes: number;
   transport: Transport;
+  clock: Clock;
 }
 
 export const RECONNECT_DEFAULTS: Readonly<ResolvedReconnectOptions> = Object.freeze({
@@ -137,6 +141,10 @@ export function resolveClientOptions(options: SupClientOptions): ResolvedClientO
   if (onReconnect !== 'resend' && onReconnect !== 'reject') throw invalid('onReconnect', "'resend' or 'reject'", onReconnect);
   const transport = options.transport ?? createNodeTransport();
   if (typeof transport?.connect !== 'function') throw invalid('transport', 'an object with a connect() method', transport);
+  const clock = options.clock ?? systemClock;
+  if (typeof clock?.now !== 'function' || typeof clock.sleep !== 'function') {
+    throw invalid('clock', 'an object with now() and sleep() methods', clock);
+  }
   return {
     host,
     port,
@@ -157,6 +165,7 @@ export function resolveClientOptions(options: SupClientOptions): ResolvedClientO
     probeTimeoutMs: wholeNumber('probeTimeoutMs', options.probeTimeoutMs ?? CLIENT_DEFAULTS.probeTimeoutMs, 1),
     maxFrameBytes: wholeNumber('maxFrameBytes', options.maxFrameBytes ?? CLIENT_DEFAULTS.maxFrameBytes, 64),
     transport,
+    clock,
   };
 }
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { SupConnectionError, SupStatusError, SupTimeoutError, type SupError } from '../../src/client/errors.js';
+import { FakeClock } from '../helpers/fake-clock.js';
 import { FakeServer } from './fake-server.js';
 import { freePort, liveHandles, newClient, outcomes, startSupServer } from './helpers.js';
 
@@ -49,16 +50,19 @@ test('when the server is full, then connect() rejects with status 201 at once', 
 
 test('when the login is never answered, then connect() rejects with a connect timeout', { timeout: 5_000 }, async (t) => {
   const fake = await FakeServer.start(t);
-  const client = newClient(t, { port: fake.port, username: 'alice', reconnect: false, connectTimeoutMs: 40 });
+  const clock = new FakeClock();
+  const client = newClient(t, { port: fake.port, username: 'alice', reconnect: false, connectTimeoutMs: 40, clock });
   const connecting = client.connect();
   const peer = await fake.nextPeer();
   assert.equal(await peer.frame(), 'login alice');
-  await assert.rejects(connecting, (error) => {
+  const timedOut = assert.rejects(connecting, (error) => {
     assert.ok(error instanceof SupTimeoutError);
     assert.equal(error.code, 'SUP_CONNECT_TIMEOUT');
     assert.equal(error.timeoutMs, 40);
     return true;
   });
+  await clock.advance(40);
+  await timedOut;
   await peer.closed;
 });
 
