@@ -11,7 +11,7 @@ export { parseServerFrame, encodeStatus, encodeRecv, encodeRecvPrefix, encodeCon
 export { SupServer, type SupServerStats } from './server/sup-server.js';
 export { SERVER_DEFAULTS, type SupServerOptions } from './server/options.js';
 export { LocalPresence, type Presence } from './server/presence.js';
-export { SupServerError, ServerOptionError, ServerListenError } from './server/errors.js';
+export { SupServerError, SupServerErrorCode, ServerOptionError, ServerListenError } from './server/errors.js';
 
 export { SupClient, type SupClientEvents, type SupClientState, type SupClientStateType, type SupMessage } from './client/sup-client.js';
 export { CLIENT_DEFAULTS, RECONNECT_DEFAULTS, type SupClientOptions, type ReconnectOptions, type OnReconnect } from './client/options.js';
@@ -80,15 +80,16 @@ export {
 export { systemClock, type Clock } from './client/clock.js';
 export {
   BotError,
+  BotErrorCode,
   BotOptionError,
   BotSendError,
-  BotSendErrorCode,
   CommandUsageError,
   HandlerTimeoutError,
   PluginLoadError,
-  PluginLoadErrorCode,
   PluginSetupError,
-  PluginSetupErrorCode,
   StoreError,
-  StoreErrorCode,
+  type BotSendErrorCode,
+  type PluginLoadErrorCode,
+  type PluginSetupErrorCode,
+  type StoreErrorCode,
 } from './bot/errors.js';

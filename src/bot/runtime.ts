@@ -5,11 +5,11 @@ import { CommandRegistry, commandSpecProblem, helpFor, helpIndex, splitCommand, 
 import { Dispatcher, type IncomingMessage } from './dispatcher.js';
 import {
   BotError,
+  BotErrorCode,
   BotOptionError,
   BotSendError,
-  BotSendErrorCode,
+  CommandUsageError,
   PluginSetupError,
-  PluginSetupErrorCode,
   type HandlerTimeoutError,
 } from './errors.js';
 import { checkUniqueNames, type LoadedPlugin } from './loader.js';
@@ -176,7 +176,7 @@ export class BotRuntime {
    */
   start(): Promise<void> {
     if (this.#state !== 'created') {
-      return Promise.reject(new BotError('SUP_BOT_ALREADY_STARTED', `the bot was already started (it is ${this.#state})`));
+      return Promise.reject(new BotError(BotErrorCode.AlreadyStarted, `the bot was already started (it is ${this.#state})`));
     }
     this.#state = 'starting';
     this.#starting = this.#start();
@@ -245,7 +245,7 @@ export class BotRuntime {
     } catch (error) {
       if (error instanceof PluginSetupError) throw error;
       throw new PluginSetupError(
-        PluginSetupErrorCode.SetupFailed,
+        BotErrorCode.PluginSetupFailed,
         name,
         `plugin "${name}" (${loaded.module}) failed to set up: ${(error as Error)?.message ?? String(error)}`,
         { cause: error },
@@ -273,13 +273,13 @@ export class BotRuntime {
   #registerCommand(plugin: string, spec: CommandSpec): void {
     const problem = commandSpecProblem(spec);
     if (problem !== undefined) {
-      throw new PluginSetupError(PluginSetupErrorCode.InvalidRegistration, plugin, `plugin "${plugin}": ${problem}`);
+      throw new PluginSetupError(BotErrorCode.PluginInvalidRegistration, plugin, `plugin "${plugin}": ${problem}`);
     }
     const clash = this.#commands.add(spec, plugin);
     if (clash !== undefined) {
       const owner = clash.owner === BUILTIN ? 'the bot itself' : `plugin "${clash.owner}"`;
       throw new PluginSetupError(
-        PluginSetupErrorCode.DuplicateCommand,
+        BotErrorCode.PluginDuplicateCommand,
         plugin,
         `plugin "${plugin}" registers the command "${clash.clash}", which ${owner} already has: rename one of them`,
       );
@@ -289,7 +289,7 @@ export class BotRuntime {
   #registerHear(plugin: string, pattern: RegExp | string, handler: HearHandler): void {
     if (typeof handler !== 'function' || (typeof pattern !== 'string' && !(pattern instanceof RegExp))) {
       throw new PluginSetupError(
-        PluginSetupErrorCode.InvalidRegistration,
+        BotErrorCode.PluginInvalidRegistration,
         plugin,
         `plugin "${plugin}": hear(pattern, handler) needs a RegExp or string pattern and a handler function`,
       );
@@ -327,7 +327,7 @@ export class BotRuntime {
     if (handlerSignal?.aborted) {
       sent = Promise.reject(
         new BotSendError(
-          BotSendErrorCode.HandlerAbandoned,
+          BotErrorCode.HandlerAbandoned,
           `a message to ${to} was not sent: its handler had already been given up on (timeout or shutdown)`,
         ),
       );
@@ -399,8 +399,7 @@ export class BotRuntime {
       // Not awaited: the outbox keeps this sender's replies in order anyway.
       if (typeof result === 'string' && result.length > 0) void base.reply(result).catch(() => {});
     } catch (error) {
-      // By code, not instanceof: the plugin may import its own copy of the package.
-      if ((error as { code?: unknown } | null)?.code !== 'SUP_COMMAND_USAGE') throw error;
+      if (!(error instanceof CommandUsageError)) throw error;
       void base.reply(`${(error as Error).message}\nUsage: ${usageLine(spec)}`).catch(() => {});
     }
   }
@@ -465,7 +464,7 @@ export class BotRuntime {
     const handlersDeadline = new Deadline(this.#clock, this.limits.shutdownTimeoutMs);
     if (!(await handlersDeadline.race(this.#dispatcher.idle()))) {
       const abandoned = this.#dispatcher.abandonRunning(
-        new BotError('SUP_BOT_SHUTDOWN_TIMEOUT', `shutdown gave up on the handler after ${this.limits.shutdownTimeoutMs} ms`),
+        new BotError(BotErrorCode.ShutdownTimeout, `shutdown gave up on the handler after ${this.limits.shutdownTimeoutMs} ms`),
       );
       this.#logger.warn('shutdown-timeout', { phase: 'handlers', abandoned });
     }
@@ -526,7 +525,7 @@ export class BotRuntime {
 }
 
 function stoppedWhileStarting(): BotError {
-  return new BotError('SUP_BOT_STOPPED', 'the bot was stopped while starting');
+  return new BotError(BotErrorCode.StartAborted, 'the bot was stopped while starting');
 }
 
 /** A point in time that several waits share; each wait ends at the latest there. */

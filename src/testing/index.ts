@@ -2,7 +2,6 @@
 export {
   createTestBot,
   TestBot,
-  TestBotError,
   DEFAULT_IDLE_TIMEOUT_MS,
   DEFAULT_RECEIVE_TIMEOUT_MS,
   type TestBotOptions,
@@ -11,5 +10,6 @@ export {
   type ReconnectHold,
   type NameHold,
 } from './test-bot.js';
+export { TestBotError, TestKitErrorCode } from './errors.js';
 export { ScriptedUser } from './scripted-user.js';
 export { FaultTransport } from './fault-transport.js';

@@ -11,6 +11,7 @@ import { SupServer } from '../server/sup-server.js';
 import type { SupServerOptions } from '../server/options.js';
 import { FaultTransport } from './fault-transport.js';
 import { ScriptedUser } from './scripted-user.js';
+import { TestBotError } from './errors.js';
 
 /** Waits `receive` allows by default. */
 export const DEFAULT_RECEIVE_TIMEOUT_MS = 5_000;
@@ -73,23 +74,6 @@ export interface ReconnectHold {
 export interface NameHold {
   readonly client: SupClient;
   release(): Promise<void>;
-}
-
-/** An error the bot logged while the test ran; `entries` are the log entries behind it. */
-export class TestBotError extends Error {
-  override name = 'TestBotError';
-  readonly code = 'SUP_TEST_BOT_ERROR';
-  readonly entries: readonly TestLogEntry[];
-
-  constructor(entries: readonly TestLogEntry[]) {
-    const lines = entries.map(describeEntry);
-    super(
-      `the bot logged ${entries.length === 1 ? 'an error' : `${entries.length} errors`}: ${lines.join('; ')} ` +
-        "(use createTestBot({ handlerErrors: 'collect' }) or t.takeErrors() if the test expects it)",
-      { cause: entries[0]?.fields.error },
-    );
-    this.entries = entries;
-  }
 }
 
 /**
@@ -478,14 +462,4 @@ function waitForState(client: SupClient, done: (state: SupClientState) => boolea
 function describeReplies(replies: ReadonlyArray<string | RegExp>): string {
   if (replies.length === 0) return 'no reply';
   return `[${replies.map((reply) => (typeof reply === 'string' ? JSON.stringify(reply) : String(reply))).join(', ')}]`;
-}
-
-function describeEntry(entry: TestLogEntry): string {
-  const { error, ...rest } = entry.fields;
-  const details = Object.entries(rest)
-    .filter(([, value]) => value !== undefined)
-    .map(([key, value]) => `${key}=${typeof value === 'string' ? JSON.stringify(value) : String(value)}`)
-    .join(' ');
-  const reason = error instanceof Error ? `: ${error.message}` : '';
-  return `${entry.event}${details === '' ? '' : ` ${details}`}${reason}`;
 }
