@@ -38,7 +38,7 @@ export interface BotRuntimeOptions {
   /** Where each plugin's store file lives (`<stateDir>/<plugin>.json`); created if missing. */
   stateDir: string;
   limits?: BotLimits;
-  /** Sent to a user when a handler for their message fails; `false` sends nothing. @default DEFAULT_APOLOGY */
+  /** Sent to a user when a handler for their message fails; `false` sends nothing. @default 'Sorry, something went wrong handling that message. It has been logged.' */
   apology?: string | false;
   /** Receives every state change and error; the runtime itself never prints. @default silentLogger */
   logger?: BotLogger;

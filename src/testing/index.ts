@@ -1,9 +1,8 @@
-// The test kit, published as `sup/testing`: every export is named here on purpose.
+// The test kit, published as `sup/testing`: every export is named here on purpose, and
+// test/public-api.test.ts pins the list.
 export {
   createTestBot,
-  TestBot,
-  DEFAULT_IDLE_TIMEOUT_MS,
-  DEFAULT_RECEIVE_TIMEOUT_MS,
+  type TestBot,
   type TestBotOptions,
   type TestLogEntry,
   type ExampleCase,

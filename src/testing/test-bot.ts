@@ -14,9 +14,9 @@ import { ScriptedUser } from './scripted-user.js';
 import { TestBotError } from './errors.js';
 
 /** Waits `receive` allows by default. */
-export const DEFAULT_RECEIVE_TIMEOUT_MS = 5_000;
+const DEFAULT_RECEIVE_TIMEOUT_MS = 5_000;
 /** How long `idle` may take before it fails, naming what is still busy. */
-export const DEFAULT_IDLE_TIMEOUT_MS = 10_000;
+const DEFAULT_IDLE_TIMEOUT_MS = 10_000;
 const HOST = '127.0.0.1';
 
 export interface TestBotOptions {
@@ -27,7 +27,7 @@ export interface TestBotOptions {
   /** @default 'bot' */
   username?: string;
   limits?: BotLimits;
-  /** @default DEFAULT_APOLOGY */
+  /** @default 'Sorry, something went wrong handling that message. It has been logged.' */
   apology?: string | false;
   /**
    * `'fail'`: an error the bot logs (a handler that throws or times out, a failed send)
@@ -86,14 +86,7 @@ export async function createTestBot(options: TestBotOptions): Promise<TestBot> {
   const stateDir = options.stateDir ?? (await mkdtemp(join(tmpdir(), 'sup-test-bot-')));
   const server = new SupServer({ ...options.server, host: HOST, port: 0 });
   const { port } = await server.listen();
-  const bot = new TestBot(options, loaded, server, port, stateDir, options.stateDir === undefined);
-  try {
-    await bot.startBot();
-  } catch (error) {
-    await bot.close().catch(() => {});
-    throw error;
-  }
-  return bot;
+  return TestBot.started(options, loaded, server, port, stateDir, options.stateDir === undefined);
 }
 
 /** A running test bot: its server, runtime, scripted users and fault switches. */
@@ -116,7 +109,7 @@ export class TestBot {
   #userSends = 0;
   #closing: Promise<void> | undefined;
 
-  /** @internal Use `createTestBot`. */
+  /** Made by `createTestBot` (the package exports this class as a type only). */
   constructor(
     options: TestBotOptions,
     plugins: readonly LoadedPlugin[],
@@ -159,8 +152,20 @@ export class TestBot {
     return this.#logs.filter((entry) => entry.level === 'error');
   }
 
-  /** @internal Starts (or restarts) the runtime with a fresh client. */
-  async startBot(): Promise<void> {
+  /** A bot running on `server`, or none: a bot that fails to start is closed, server included. */
+  static async started(...args: ConstructorParameters<typeof TestBot>): Promise<TestBot> {
+    const bot = new TestBot(...args);
+    try {
+      await bot.#startBot();
+    } catch (error) {
+      await bot.close().catch(() => {});
+      throw error;
+    }
+    return bot;
+  }
+
+  /** Starts (or restarts) the runtime with a fresh client. */
+  async #startBot(): Promise<void> {
     this.#client = new SupClient({
       host: HOST,
       port: this.port,
@@ -310,7 +315,7 @@ export class TestBot {
   /** Stops the bot the way `sup bot` does on SIGTERM, and starts it again with the same state directory. */
   async restartBot(): Promise<void> {
     await this.runtime.stop();
-    await this.startBot();
+    await this.#startBot();
   }
 
   /** Logs `name` in from a separate connection (e.g. the bot's own name while it is held offline). */
