@@ -2,18 +2,10 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import type { CosmiconfigResult, PublicExplorer } from 'cosmiconfig';
+import type { BotLimits } from '../bot/options.js';
+import type { SupServerOptions } from '../server/options.js';
 import { CliError } from './cli-error.js';
-import {
-  isAnything,
-  isArrayOf,
-  isEither,
-  isInteger,
-  isNumber,
-  isObject,
-  isOneOrMany,
-  isString,
-  type Check,
-} from './config-schema.js';
+import { checkConfig, configPath } from './config-schema.js';
 import { ExitCode } from './exit-codes.js';
 
 export interface BotPluginConfig {
@@ -26,14 +18,7 @@ export interface BotConfig {
   plugins?: Array<string | BotPluginConfig>;
   stateDir?: string;
   apology?: string;
-  limits?: {
-    concurrency?: number;
-    maxQueuedPerSender?: number;
-    handlerTimeoutMs?: number;
-    shutdownTimeoutMs?: number;
-    rate?: { burst?: number; perSecond?: number };
-    loopGuard?: { max?: number; windowMs?: number };
-  };
+  limits?: BotLimits;
 }
 
 /** What a `sup` config file may hold; `sup.config.example.json` shows every key. */
@@ -42,48 +27,10 @@ export interface SupConfig {
   port?: number;
   user?: string;
   timeout?: number;
-  server?: {
-    host?: string;
-    port?: number;
-    maxFrameBytes?: number;
-    maxConnections?: number;
-    loginTimeoutMs?: number;
-  };
+  server?: Pick<SupServerOptions, 'host' | 'port' | 'maxFrameBytes' | 'maxConnections' | 'loginTimeoutMs'>;
   /** One bot, or several sharing one process (each with its own username). */
   bot?: BotConfig | BotConfig[];
 }
-
-const checkBot: Check = isObject({
-  username: isString,
-  plugins: isArrayOf(isEither(isString, isObject({ module: isString, options: isAnything }))),
-  stateDir: isString,
-  apology: isString,
-  limits: isObject({
-    concurrency: isInteger(1),
-    maxQueuedPerSender: isInteger(1),
-    handlerTimeoutMs: isInteger(1),
-    shutdownTimeoutMs: isInteger(0),
-    rate: isObject({ burst: isInteger(1), perSecond: isNumber(0.001) }),
-    loopGuard: isObject({ max: isInteger(1), windowMs: isInteger(1) }),
-  }),
-});
-
-const checkConfig: Check = isObject({
-  $schema: isAnything,
-  host: isString,
-  // The port a client connects to; only `server.port` may be 0 (any free port).
-  port: isInteger(1, 65_535),
-  user: isString,
-  timeout: isInteger(1),
-  server: isObject({
-    host: isString,
-    port: isInteger(0, 65_535),
-    maxFrameBytes: isInteger(64),
-    maxConnections: isInteger(1),
-    loginTimeoutMs: isInteger(1),
-  }),
-  bot: isOneOrMany(checkBot),
-});
 
 export interface LoadedConfig {
   config: SupConfig;
@@ -121,9 +68,9 @@ export async function loadConfig(explicitFile: string | undefined, cwd: string):
     throw new CliError(ExitCode.Usage, `cannot read config ${file}: ${reason(error)}; ${advice}`, { cause: error });
   }
   if (!result || result.isEmpty) return { config: {}, file: result?.filepath };
-  const problem = checkConfig(result.config, '');
+  const problem = checkConfig(result.config, '', configPath);
   if (problem) {
-    throw new CliError(ExitCode.Usage, `config ${result.filepath}: ${problem}`);
+    throw new CliError(ExitCode.Usage, `config ${result.filepath}: ${problem.message}`);
   }
   return { config: result.config as SupConfig, file: result.filepath };
 }

@@ -1,4 +1,5 @@
 import { DEFAULT_HOST, DEFAULT_MAX_FRAME_BYTES, DEFAULT_PORT } from '../protocol/constants.js';
+import { isInteger, isString, plainPath, type Shape } from '../protocol/option-schema.js';
 import { ServerOptionError } from './errors.js';
 import type { ServerLogger } from './logger.js';
 import type { Presence } from './presence.js';
@@ -39,29 +40,27 @@ export const SERVER_DEFAULTS: ResolvedServerOptions = {
   keepAliveMs: 30_000,
 };
 
-function requireInteger(name: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER): void {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    const range = max === Number.MAX_SAFE_INTEGER ? `a whole number of at least ${min}` : `a whole number from ${min} to ${max}`;
-    throw new ServerOptionError(name, `${name} must be ${range}, got ${String(value)}`);
-  }
-}
+/** The bounds of every option, by name; the CLI's config schema uses these as they are. */
+export const SERVER_OPTIONS_SHAPE = {
+  host: isString,
+  port: isInteger(0, 65_535),
+  maxFrameBytes: isInteger(64),
+  maxConnections: isInteger(1),
+  loginTimeoutMs: isInteger(1),
+  maxOutputBytes: isInteger(1024),
+  outputHighWaterMark: isInteger(1024),
+  keepAliveMs: isInteger(1000),
+} as const satisfies Shape;
 
 /** Fills in defaults and rejects values the server cannot run with. */
 export function resolveServerOptions(options: SupServerOptions = {}): ResolvedServerOptions {
   const resolved: ResolvedServerOptions = { ...SERVER_DEFAULTS };
   for (const key of Object.keys(SERVER_DEFAULTS) as Array<keyof ResolvedServerOptions>) {
     const value = options[key];
-    if (value !== undefined) (resolved as Record<string, unknown>)[key] = value;
+    if (value === undefined) continue;
+    const problem = SERVER_OPTIONS_SHAPE[key](value, key, plainPath);
+    if (problem) throw new ServerOptionError(problem.path, problem.message);
+    (resolved as Record<string, unknown>)[key] = value;
   }
-  if (typeof resolved.host !== 'string' || resolved.host.length === 0) {
-    throw new ServerOptionError('host', `host must be a non-empty string, got ${String(resolved.host)}`);
-  }
-  requireInteger('port', resolved.port, 0, 65_535);
-  requireInteger('maxFrameBytes', resolved.maxFrameBytes, 64);
-  requireInteger('maxConnections', resolved.maxConnections, 1);
-  requireInteger('loginTimeoutMs', resolved.loginTimeoutMs, 1);
-  requireInteger('maxOutputBytes', resolved.maxOutputBytes, 1024);
-  requireInteger('outputHighWaterMark', resolved.outputHighWaterMark, 1024);
-  requireInteger('keepAliveMs', resolved.keepAliveMs, 1000);
   return resolved;
 }
