@@ -171,6 +171,11 @@ export function helpFor(command: RegisteredCommand): string {
   return lines.join('\n');
 }
 
+/** A copy of `pattern` without `g` or `y`, so `test()` keeps no `lastIndex` from one message to the next. */
+export function statelessRegExp(pattern: RegExp): RegExp {
+  return new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, ''));
+}
+
 /** What the user types in an example. */
 export function exampleInput(example: CommandExample): string {
   return typeof example === 'string' ? example : example.send;

@@ -1,7 +1,17 @@
 import { usernameProblem } from '../protocol/username.js';
 import { isOfflineError, type BotClient, type BotClientState } from './client-port.js';
 import { systemClock, type Clock } from '../client/clock.js';
-import { CommandRegistry, commandSpecProblem, helpFor, helpIndex, splitCommand, usageLine, type CommandCall, type RegisteredCommand } from './commands.js';
+import {
+  CommandRegistry,
+  commandSpecProblem,
+  helpFor,
+  helpIndex,
+  splitCommand,
+  statelessRegExp,
+  usageLine,
+  type CommandCall,
+  type RegisteredCommand,
+} from './commands.js';
 import { Dispatcher, type IncomingMessage } from './dispatcher.js';
 import {
   BotError,
@@ -298,8 +308,7 @@ export class BotRuntime {
     if (typeof pattern === 'string') {
       test = (text) => (text === pattern ? null : false);
     } else {
-      // A global or sticky RegExp keeps lastIndex between calls and would skip matches.
-      const regexp = new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, ''));
+      const regexp = statelessRegExp(pattern);
       test = (text) => regexp.exec(text) ?? false;
     }
     this.#hears.push({ plugin, test, handler });

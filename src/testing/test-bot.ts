@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BotRuntime, type BotCommand } from '../bot/runtime.js';
+import { exampleInput, statelessRegExp } from '../bot/commands.js';
 import { preparePlugin, checkUniqueNames, type LoadedPlugin } from '../bot/loader.js';
 import type { BotLogger, LogLevel } from '../bot/logger.js';
 import type { BotLimits } from '../bot/options.js';
@@ -248,7 +249,7 @@ export class TestBot {
   examples(): ExampleCase[] {
     return this.runtime.commands.flatMap((command) =>
       (command.spec.examples ?? []).map((example) => {
-        const input = typeof example === 'string' ? example : example.send;
+        const input = exampleInput(example);
         return {
           plugin: command.plugin,
           command: command.spec.name,
@@ -417,7 +418,7 @@ export class TestBot {
   }
 
   async #runExample(command: BotCommand, example: CommandExample): Promise<void> {
-    const input = typeof example === 'string' ? example : example.send;
+    const input = exampleInput(example);
     const from = typeof example === 'string' ? 'alice' : (example.from ?? 'alice');
     const user = this.user(from);
     await user.online();
@@ -433,7 +434,7 @@ export class TestBot {
     const expected: ReadonlyArray<string | RegExp> = Array.isArray(example.reply) ? example.reply : [example.reply as string | RegExp];
     const matches =
       replies.length === expected.length &&
-      expected.every((want, i) => (typeof want === 'string' ? replies[i] === want : new RegExp(want.source, want.flags.replace(/[gy]/g, '')).test(replies[i]!)));
+      expected.every((want, i) => (typeof want === 'string' ? replies[i] === want : statelessRegExp(want).test(replies[i]!)));
     if (!matches) {
       throw new Error(
         `example ${JSON.stringify(input)} of command "${command.spec.name}" (plugin ${command.plugin}) from ${from}: ` +

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { runCli } from '../../src/cli/program.js';
 import { EotFrames } from '../helpers/eot-frames.js';
 import type { Cleanup } from '../helpers/raw-peer.js';
-import { loggedIn, startServer } from '../helpers/server.js';
+import { closedPort, loggedIn, startServer } from '../helpers/server.js';
 
 export type { Cleanup };
 
@@ -131,16 +131,7 @@ function fakeTerminal(stream: PassThrough, columns: number): void {
   });
 }
 
-/** A port nothing listens on: bound once, then released. */
-export async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-export { loggedIn, startServer };
+export { closedPort, loggedIn, startServer };
 
 /** Resolves once `name` is online; asks the server with `contact` until it says so. */
 export async function untilOnline(port: number, cleanup: Cleanup, name: string): Promise<void> {

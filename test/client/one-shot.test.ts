@@ -3,12 +3,12 @@ import { test } from 'node:test';
 import { SupConnectionError, SupStatusError, SupTimeoutError, type SupError } from '../../src/client/errors.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { FakeServer } from './fake-server.js';
-import { freePort, liveHandles, newClient, outcomes, startSupServer } from './helpers.js';
+import { closedPort, liveHandles, newClient, outcomes, startSupServer } from './helpers.js';
 
 // The CLI's way of using the client: reconnect off, every failure final and prompt.
 
 test('when nothing listens, then connect() rejects with ECONNREFUSED kept and advice in the message', { timeout: 5_000 }, async (t) => {
-  const port = await freePort();
+  const port = await closedPort();
   const before = await liveHandles();
   const client = newClient(t, { port, username: 'alice', reconnect: false });
   await assert.rejects(client.connect(), (error) => {

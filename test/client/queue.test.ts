@@ -3,10 +3,10 @@ import { test } from 'node:test';
 import { SupQueueFullError, SupTimeoutError, type SupError } from '../../src/client/errors.js';
 import { FakeServer } from './fake-server.js';
 import { FakeClock } from '../helpers/fake-clock.js';
-import { advanceUntilSettled, freePort, liveHandles, newClient, outcomes, startSupServer, stateReached, until } from './helpers.js';
+import { advanceUntilSettled, closedPort, liveHandles, newClient, outcomes, startSupServer, stateReached, until } from './helpers.js';
 
 test('when the offline queue is full, then new requests reject at once and queued ones keep waiting', { timeout: 5_000 }, async (t) => {
-  const port = await freePort();
+  const port = await closedPort();
   const client = newClient(t, { port, username: 'alice', offlineQueueLimit: 2 });
   const first = client.send('bob', 'one');
   const second = client.contacts();
@@ -26,7 +26,7 @@ test('when the offline queue is full, then new requests reject at once and queue
 });
 
 test('when the server stays down past the queue timeout, then queued requests reject with it', { timeout: 5_000 }, async (t) => {
-  const port = await freePort();
+  const port = await closedPort();
   const clock = new FakeClock();
   const client = newClient(t, { port, username: 'alice', offlineQueueTimeoutMs: 30, clock });
   const connecting = client.connect();
@@ -130,7 +130,7 @@ test('when close() is called mid-flight, then every pending promise rejects SUP_
 });
 
 test('when close() is called while waiting to retry, then connect() rejects and no timer is left', { timeout: 5_000 }, async (t) => {
-  const port = await freePort();
+  const port = await closedPort();
   const before = await liveHandles();
   const client = newClient(t, { port, username: 'alice', reconnect: { initialDelayMs: 1_000, maxDelayMs: 1_000 } });
   const connecting = client.connect();
