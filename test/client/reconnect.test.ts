@@ -182,8 +182,10 @@ test('when the server accepts but never answers the login, then the attempt time
   const connected = client.connect();
   const first = await fake.nextPeer();
   assert.equal(await first.frame(), 'login zed');
+  // Listening first: a backoff of 0 ms redials within the same advance.
+  const backoff = stateReached(client, (state) => state.type === 'backoff');
   await clock.advance(40);
-  const retry = await stateReached(client, (state) => state.type === 'backoff');
+  const retry = await backoff;
   assert.equal(lastErrorOf(retry)?.code, 'SUP_CONNECT_TIMEOUT');
   await clock.advance(FAST_RECONNECT.initialDelayMs);
   const second = await fake.nextPeer();
