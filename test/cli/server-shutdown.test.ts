@@ -1,8 +1,13 @@
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { loggedIn } from '../helpers/server.js';
 import { RawPeer } from '../helpers/raw-peer.js';
-import { BIN, readyPort, spawnSup, startProcess, type Cleanup, type Proc } from './harness.js';
+import { BIN, readyPort, runSup, spawnSup, startCli, startProcess, tempDir, type Cleanup, type Proc } from './harness.js';
+
+const ECHO = fileURLToPath(new URL('../../bots/echo.js', import.meta.url));
 
 const OK = 'status 000 OK';
 
@@ -84,5 +89,27 @@ describe('sup server shutdown', { timeout: 60_000 }, () => {
     assert.deepEqual(await users[0]!.request('contact user1'), ['status 001 Online']);
     run.child.kill('SIGTERM');
     assert.equal((await run.exited).code, 0);
+  });
+
+  test('when sup bot --embedded-server stops with acknowledged messages cut off, then it logs them and exits 7 too', async (t) => {
+    const dir = tempDir(t);
+    writeFileSync(join(dir, 'sup.config.json'), JSON.stringify({ server: { shutdownTimeoutMs: 50 } }));
+    const run = startCli(['bot', '--embedded-server', ECHO, '-u', 'echo', '-p', '0', '--state-dir', dir], t, { cwd: dir });
+    await run.stderr.until(/sup server listening on 127\.0\.0\.1:\d+\n/);
+    const port = Number(/listening on 127\.0\.0\.1:(\d+)/.exec(run.stderr.text)![1]);
+    await backlog(port, t, 1000);
+    run.shutdown();
+    assert.equal(await run.exited, 7);
+    assert.match(run.stderr.text, / warn shutdown component=server [^\n]*droppedMessages=[1-9]/);
+    assert.match(run.stderr.text, /\nsup: [^\n]*cut off [1-9]\d* acknowledged message/);
+  });
+
+  test('when help is asked for, then the new flags show their defaults and exit code 7 is listed', async (t) => {
+    const server = await runSup(['server', '--help'], t);
+    for (const flag of ['--idle-timeout-ms <n>', '--max-buffered-bytes <n>', '--shutdown-timeout-ms <n>']) assert.ok(server.stdout.includes(flag), flag);
+    assert.match(server.stdout, /default: 300000/);
+    assert.match(server.stdout, /default: 268435456/);
+    assert.match(server.stdout, /default: 5000/);
+    assert.match((await runSup(['--help'], t)).stdout, /^  7  sup server .*shutdown deadline cut off acknowledged messages$/m);
   });
 });
