@@ -9,6 +9,7 @@ export { messageProblem } from './protocol/message-text.js';
 export { SupServer, type SupServerStats } from './server/sup-server.js';
 export type { SupServerOptions } from './server/options.js';
 export type { ServerLogger } from './server/logger.js';
+export type { ShutdownSummary } from './server/shutdown.js';
 export { SupServerError, SupServerErrorCode, ServerOptionError, ServerListenError } from './server/errors.js';
 
 export { SupClient, type SupClientEvents, type SupClientState, type SupClientStateType, type SupMessage } from './client/sup-client.js';

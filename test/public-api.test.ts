@@ -61,7 +61,7 @@ const SURFACES = [
       'CommandSpec', 'Disposer', 'HearHandler', 'HeardMessage', 'IncomingMessage', 'LineLoggerOptions', 'LoadPluginsOptions',
       'LoadedPlugin', 'LogLevel', 'LoopGuardLimit', 'NodeTransportOptions', 'OnReconnect', 'OptionsValidator', 'Plugin',
       'PluginContext', 'PluginLoadErrorCode', 'PluginSetupErrorCode', 'PluginSpec', 'PluginStore', 'RateLimit',
-      'ReconnectOptions', 'ResolvedBotLimits', 'SendOutcome', 'ServerLogger', 'StatusCode', 'StoreErrorCode',
+      'ReconnectOptions', 'ResolvedBotLimits', 'SendOutcome', 'ServerLogger', 'ShutdownSummary', 'StatusCode', 'StoreErrorCode',
       'SupClientEvents', 'SupClientOptions', 'SupClientState', 'SupClientStateType', 'SupCommand', 'SupMessage',
       'SupServerOptions', 'SupServerStats', 'Transport', 'TransportConnection', 'TransportHandlers', 'TransportTarget',
     ],

@@ -21,6 +21,19 @@ import { SERVER_OPTIONS_SHAPE } from '../server/options.js';
 /** Config paths are quoted, and the root is "the config". */
 export const configPath: PathStyle = (path) => (path ? `"${path}"` : 'the config');
 
+/** The server options a config file's "server" section may set. */
+const CONFIG_SERVER_OPTIONS = [
+  'host',
+  'port',
+  'maxFrameBytes',
+  'maxConnections',
+  'loginTimeoutMs',
+  'idleTimeoutMs',
+  'maxBufferedBytes',
+  'shutdownTimeoutMs',
+] as const;
+export type ConfigServerOption = (typeof CONFIG_SERVER_OPTIONS)[number];
+
 const checkBot: Check = isObject({
   username: isString,
   plugins: isArrayOf(isEither(isString, isObject({ module: isString, options: isAnything }))),
@@ -36,6 +49,6 @@ export const checkConfig: Check = isObject({
   port: CLIENT_OPTIONS_SHAPE.port,
   user: isString,
   timeout: isInteger(1),
-  server: pick(SERVER_OPTIONS_SHAPE, 'host', 'port', 'maxFrameBytes', 'maxConnections', 'loginTimeoutMs'),
+  server: pick(SERVER_OPTIONS_SHAPE, ...CONFIG_SERVER_OPTIONS),
   bot: isOneOrMany(checkBot),
 });

@@ -5,7 +5,7 @@ import type { CosmiconfigResult, PublicExplorer } from 'cosmiconfig';
 import type { BotLimits } from '../bot/options.js';
 import type { SupServerOptions } from '../server/options.js';
 import { CliError } from './cli-error.js';
-import { checkConfig, configPath } from './config-schema.js';
+import { checkConfig, configPath, type ConfigServerOption } from './config-schema.js';
 import { ExitCode } from './exit-codes.js';
 
 export interface BotPluginConfig {
@@ -27,7 +27,7 @@ export interface SupConfig {
   port?: number;
   user?: string;
   timeout?: number;
-  server?: Pick<SupServerOptions, 'host' | 'port' | 'maxFrameBytes' | 'maxConnections' | 'loginTimeoutMs'>;
+  server?: Pick<SupServerOptions, ConfigServerOption>;
   /** One bot, or several sharing one process (each with its own username). */
   bot?: BotConfig | BotConfig[];
 }

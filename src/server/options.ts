@@ -21,6 +21,12 @@ export interface SupServerOptions {
   outputHighWaterMark?: number;
   /** Idle time before TCP keepalive probes start on a connection. @default 30000 */
   keepAliveMs?: number;
+  /** A logged-in connection that sends nothing for this long is closed and its name freed; 0 turns it off. @default 300000 */
+  idleTimeoutMs?: number;
+  /** Unsent output allowed across all connections; past it, the connection holding the most is closed as a slow consumer. @default 268435456 */
+  maxBufferedBytes?: number;
+  /** How long `shutdown()` may spend writing out queued output before it closes what is left. @default 5000 */
+  shutdownTimeoutMs?: number;
   /** Who is online; pass a shared registry to replace the in-process one. */
   presence?: Presence<unknown>;
   /** Where notable events (refusals, slow consumers, shutdown) are reported. @default silent */
@@ -38,6 +44,9 @@ export const SERVER_DEFAULTS: ResolvedServerOptions = {
   maxOutputBytes: 8 * 1024 * 1024,
   outputHighWaterMark: 64 * 1024,
   keepAliveMs: 30_000,
+  idleTimeoutMs: 300_000,
+  maxBufferedBytes: 256 * 1024 * 1024,
+  shutdownTimeoutMs: 5_000,
 };
 
 /** The bounds of every option, by name; the CLI's config schema uses these as they are. */
@@ -50,6 +59,10 @@ export const SERVER_OPTIONS_SHAPE = {
   maxOutputBytes: isInteger(1024),
   outputHighWaterMark: isInteger(1024),
   keepAliveMs: isInteger(1000),
+  // Timers cannot wait longer than 2^31 - 1 ms.
+  idleTimeoutMs: isInteger(0, 2 ** 31 - 1),
+  maxBufferedBytes: isInteger(1024),
+  shutdownTimeoutMs: isInteger(0, 2 ** 31 - 1),
 } as const satisfies Shape;
 
 /** Fills in defaults and rejects values the server cannot run with. */

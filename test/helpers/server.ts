@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
+import type { ServerLogger } from '../../src/server/logger.js';
 import type { SupServerOptions } from '../../src/server/options.js';
 import { SupServer } from '../../src/server/sup-server.js';
 import { RawPeer, type Cleanup } from './raw-peer.js';
@@ -29,4 +30,21 @@ export async function closedPort(): Promise<number> {
   const { port } = server.address() as { port: number };
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
+}
+
+export interface LoggedEvent {
+  level: 'info' | 'warn' | 'error';
+  event: string;
+  fields: Record<string, unknown>;
+}
+
+/** A server logger that keeps every event, for assertions. */
+export function recordingLogger(): { logger: ServerLogger; events: LoggedEvent[] } {
+  const events: LoggedEvent[] = [];
+  const record =
+    (level: LoggedEvent['level']) =>
+    (event: string, fields: Record<string, unknown> = {}): void => {
+      events.push({ level, event, fields });
+    };
+  return { logger: { info: record('info'), warn: record('warn'), error: record('error') }, events };
 }

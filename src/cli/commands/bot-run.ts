@@ -12,7 +12,7 @@ import { ExitCode } from '../exit-codes.js';
 import { whenAborted, writeLine, type CliIo } from '../io.js';
 import { requireUsername, resolveSettings, type Settings } from '../settings.js';
 import { DEFAULT_BOT_NAME, DEFAULT_STATE_DIR, type BotFlags } from './bot.js';
-import { startAnnouncedServer } from './server-run.js';
+import { startAnnouncedServer, stopAnnouncedServer } from './server-run.js';
 
 /** One bot to run: a username and its checked plugins. */
 interface BotPlan {
@@ -130,9 +130,22 @@ function checkBot(plan: BotPlan, settings: Settings): void {
 
 async function runBots(plans: BotPlan[], flags: BotFlags, settings: Settings, io: CliIo): Promise<void> {
   const log = createLineLogger((line) => writeLine(io.stderr, line), flags.logFormat);
+  // stderr carries log lines only, so --log-format json stays parseable line by line.
+  const releaseWarnings = io.captureWarnings?.((warning) =>
+    log.warn('process-warning', { name: warning.name, message: warning.message }),
+  );
+  try {
+    await runBotsLogging(plans, flags, settings, io, log);
+  } finally {
+    releaseWarnings?.();
+  }
+}
+
+async function runBotsLogging(plans: BotPlan[], flags: BotFlags, settings: Settings, io: CliIo, log: BotLogger): Promise<void> {
   let server: SupServer | undefined;
   if (flags.embeddedServer) {
-    server = await startAnnouncedServer({ ...settings.loaded.config.server, host: settings.host, port: settings.port }, io);
+    const logger = childLogger(log, { component: 'server' });
+    server = await startAnnouncedServer({ ...settings.loaded.config.server, host: settings.host, port: settings.port, logger }, io);
     settings = { ...settings, port: server.address!.port };
   }
   const runtimes = plans.map((plan) =>
@@ -141,7 +154,7 @@ async function runBots(plans: BotPlan[], flags: BotFlags, settings: Settings, io
   const stopAll = async (): Promise<void> => {
     // Reverse order, like plugin disposers: the first bot started is the last to go.
     for (const runtime of [...runtimes].reverse()) await runtime.stop();
-    await server?.close();
+    if (server !== undefined) await stopAnnouncedServer(server);
   };
   try {
     const started = Promise.all(runtimes.map((runtime) => runtime.start()));
@@ -151,7 +164,8 @@ async function runBots(plans: BotPlan[], flags: BotFlags, settings: Settings, io
     // A start cut short by shutdown is not an error.
     await started.catch(() => {});
   } catch (error) {
-    await stopAll();
+    // The first failure is the one to report; a shutdown that then drops messages still logs it.
+    await stopAll().catch(() => {});
     throw botFailure(error);
   }
 }
