@@ -308,6 +308,8 @@ export interface ProcOptions extends Pick<SpawnOptions, 'uid' | 'gid'> {
   env?: NodeJS.ProcessEnv;
   cwd?: string;
   stdin?: string;
+  /** Leaves stdin an open pipe for the test to write to (keystrokes into `script`). */
+  openStdin?: boolean;
 }
 
 /** Starts a command with a small, known environment (no SUP_*, no CI, no NO_COLOR unless given). */
@@ -317,7 +319,7 @@ export function startProcess(file: string, args: readonly string[], t: Cleanup, 
   const child = spawn(file, args, {
     cwd,
     env: { PATH: process.env.PATH, HOME: cwd, TERM: 'xterm', ...options.env },
-    stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    stdio: [options.stdin === undefined && options.openStdin !== true ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     uid: options.uid,
     gid: options.gid,
   });
