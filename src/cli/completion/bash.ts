@@ -1,5 +1,5 @@
 import type { CommandSpec, CompletionSpec, ValueSpec } from './spec.js';
-import { shellQuote, usersCommand } from './shell-words.js';
+import { forValue, shellQuote, usersCommand } from './shell-words.js';
 
 /** A bash completion script for the program: plain bash, bash-completion not required. */
 export function bashScript(spec: CompletionSpec): string {
@@ -97,12 +97,10 @@ function commandArm(command: CommandSpec): string {
 }
 
 function offer(value: ValueSpec, program: string): string {
-  switch (value.kind) {
-    case 'user':
-      return `_${program}_users`;
-    case 'file':
-      return 'COMPREPLY=($(compgen -f -- "$cur"))';
-    default:
-      return `COMPREPLY=($(compgen -W ${shellQuote(value.choices.join(' '))} -- "$cur"))`;
-  }
+  return forValue(value, {
+    user: `_${program}_users`,
+    file: 'COMPREPLY=($(compgen -f -- "$cur"))',
+    choice: (choices) => `COMPREPLY=($(compgen -W ${shellQuote(choices.join(' '))} -- "$cur"))`,
+    text: '',
+  });
 }

@@ -1,5 +1,5 @@
 import type { CommandSpec, CompletionSpec, OptionSpec, ValueSpec } from './spec.js';
-import { shellQuote, usersCommand } from './shell-words.js';
+import { forValue, shellQuote, usersCommand } from './shell-words.js';
 
 /** A fish completion script: `complete` lines, conditioned on the command and argument position. */
 export function fishScript(spec: CompletionSpec): string {
@@ -102,14 +102,10 @@ function completeOption(p: string, condition: string, option: OptionSpec): strin
 }
 
 function fishValues(value: ValueSpec, p: string): string | undefined {
-  switch (value.kind) {
-    case 'user':
-      return `-a '(__${p}_users)'`;
-    case 'file':
-      return '-F';
-    case 'choice':
-      return `-a ${shellQuote(value.choices.join(' '))}`;
-    default:
-      return undefined;
-  }
+  return forValue<string | undefined>(value, {
+    user: `-a '(__${p}_users)'`,
+    file: '-F',
+    choice: (choices) => `-a ${shellQuote(choices.join(' '))}`,
+    text: undefined,
+  });
 }

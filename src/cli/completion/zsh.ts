@@ -1,5 +1,5 @@
 import type { ArgumentSpec, CompletionSpec, OptionSpec, ValueSpec } from './spec.js';
-import { shellQuote, usersCommand } from './shell-words.js';
+import { forValue, shellQuote, usersCommand } from './shell-words.js';
 
 /** A zsh completion script: an autoloadable `_sup` function that also works when sourced. */
 export function zshScript(spec: CompletionSpec): string {
@@ -66,16 +66,7 @@ function argumentSpec(arg: ArgumentSpec, index: number, program: string): string
 }
 
 function action(value: ValueSpec, program: string): string {
-  switch (value.kind) {
-    case 'user':
-      return `_${program}_users`;
-    case 'file':
-      return '_files';
-    case 'choice':
-      return `(${value.choices.join(' ')})`;
-    default:
-      return ' ';
-  }
+  return forValue(value, { user: `_${program}_users`, file: '_files', choice: (choices) => `(${choices.join(' ')})`, text: ' ' });
 }
 
 function valueName(name: string): string {
