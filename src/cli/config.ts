@@ -5,7 +5,7 @@ import type { CosmiconfigResult, PublicExplorer } from 'cosmiconfig';
 import type { BotLimits } from '../bot/options.js';
 import type { SupServerOptions } from '../server/options.js';
 import { CliError } from './cli-error.js';
-import { checkConfig, configPath, type ConfigServerOption } from './config-schema.js';
+import type { ConfigServerOption } from './config-schema.js';
 import { ExitCode } from './exit-codes.js';
 
 export interface BotPluginConfig {
@@ -68,6 +68,8 @@ export async function loadConfig(explicitFile: string | undefined, cwd: string):
     throw new CliError(ExitCode.Usage, `cannot read config ${file}: ${reason(error)}; ${advice}`, { cause: error });
   }
   if (!result || result.isEmpty) return { config: {}, file: result?.filepath };
+  // Loaded only when there is a file to check: it holds every layer's option bounds.
+  const { checkConfig, configPath } = await import('./config-schema.js');
   const problem = checkConfig(result.config, '', configPath);
   if (problem) {
     throw new CliError(ExitCode.Usage, `config ${result.filepath}: ${problem.message}`);
