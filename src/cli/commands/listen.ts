@@ -10,6 +10,7 @@ export function registerListenCommand(program: Command, io: CliIo): void {
     program
       .command('listen')
       .description('stay logged in, reconnecting, and print each message received as "<from> <message>"'),
+    'print the messages only: nothing else on stderr but errors',
   ).action(async (flags: CommonFlags) => {
     const settings = await resolveSettings(flags, io);
     const username = loginName(settings, io.env);
