@@ -66,6 +66,22 @@ describe('exit codes', { timeout: 10_000 }, () => {
     });
   });
 
+  describe('--json failures', () => {
+    for (const args of [['send', 'bob', 'hi'], ['send', 'bob', '--lines'], ['status', 'bob'], ['contacts'], ['listen']]) {
+      test(`when \`sup ${args.join(' ')} --json\` cannot connect, then stdout holds one JSON object with the reason and exit code 3`, async (t) => {
+        const port = await closedPort();
+        const result = await runSup([...args, '--json', '--timeout', '300', '-p', String(port), '-u', 'alice'], t, { stdin: 'hi\n' });
+        assert.equal(result.code, 3);
+        oneLine(result.stderr);
+        const lines = result.stdout.trimEnd().split('\n');
+        assert.equal(lines.length, 1, result.stdout);
+        const parsed = JSON.parse(lines[0]!) as Record<string, unknown>;
+        assert.equal(parsed.exitCode, 3);
+        assert.equal(`sup: ${String(parsed.error)}\n`, result.stderr);
+      });
+    }
+  });
+
   describe('4: login refused', () => {
     test('when the name is taken (101), then send exits 4 saying so', async (t) => {
       const { port } = await startServer(t);
