@@ -20,6 +20,7 @@ Exit codes:
   4  login refused (username taken or invalid)
   5  any other error status from the server
   6  an internal error in sup (a bug: please report it)
+  7  sup server (or sup bot --embedded-server) stopped, but its shutdown deadline cut off acknowledged messages
   130  interrupted (SIGINT or SIGTERM) before a one-shot command finished`;
 
 /** One line in the same `sup: ` voice as every other error, pointing at the command's own help. */

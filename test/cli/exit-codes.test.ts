@@ -215,7 +215,7 @@ describe('exit codes', { timeout: 10_000 }, () => {
     test('when --help is given, then it prints the exit codes on stdout and exits 0', async (t) => {
       const result = await runSup(['--help'], t);
       assert.equal(result.code, 0);
-      for (const code of ['0', '1', '2', '3', '4', '5', '6', '130']) assert.match(result.stdout, new RegExp(`^  ${code}  `, 'm'));
+      for (const code of ['0', '1', '2', '3', '4', '5', '6', '7', '130']) assert.match(result.stdout, new RegExp(`^  ${code}  `, 'm'));
     });
 
     test('when --version is given, then it prints the package version and exits 0', async (t) => {
