@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { CliError } from './cli-error.js';
 import { registerBotCommand } from './commands/bot.js';
+import { registerCompletionCommand } from './commands/completion.js';
 import { registerConfigCommand } from './commands/config.js';
 import { registerContactsCommand } from './commands/contacts.js';
 import { registerListenCommand } from './commands/listen.js';
@@ -48,6 +49,7 @@ export function createProgram(io: CliIo): Command {
   registerConfigCommand(program, io);
   registerServerCommand(program, io);
   registerBotCommand(program, io);
+  registerCompletionCommand(program, io);
   for (const command of [program, ...program.commands]) {
     command.exitOverride().configureOutput({
       writeOut: (text) => io.stdout.write(text),
