@@ -1,5 +1,5 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage as HttpIncoming, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { BotError } from './errors.js';
 import type { BotLogger } from './logger.js';
 
@@ -223,7 +223,7 @@ export class HttpListener {
       send(response, 405, `${method} is not allowed on ${url.pathname}\n`);
       return;
     }
-    const signal = AbortSignal.any([this.#shutdown.signal, closedSignal(request.socket)]);
+    const signal = requestSignal(response, this.#shutdown.signal);
     const text = await readBody(request, this.#maxBodyBytes);
     const body = text instanceof Refusal ? text : parseBody(request.headers['content-type'], text);
     if (text instanceof Refusal || body instanceof Refusal) {
@@ -244,9 +244,17 @@ export class HttpListener {
   }
 }
 
-function closedSignal(socket: Socket): AbortSignal {
+/** Aborted on shutdown or when the response closes (answered, or the client went away). */
+function requestSignal(response: ServerResponse, shutdown: AbortSignal): AbortSignal {
   const controller = new AbortController();
-  socket.once('close', () => controller.abort());
+  const abort = (): void => controller.abort();
+  if (shutdown.aborted) abort();
+  shutdown.addEventListener('abort', abort, { once: true });
+  // Per response, not per socket: a kept-alive socket would collect a listener per request.
+  response.once('close', () => {
+    shutdown.removeEventListener('abort', abort);
+    abort();
+  });
   return controller.signal;
 }
 

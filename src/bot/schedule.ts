@@ -140,7 +140,7 @@ export class Scheduler {
       // An unknown zone only shows when a time is computed.
       evaluator.nextRun(new Date(this.#options.clock.now()));
     } catch (error) {
-      throw new TypeError(`cron('${pattern}'): ${(error as Error).message}; see https://croner.56k.guru/usage/pattern/`, {
+      throw new TypeError(`cron('${pattern}'): ${(error as Error).message}; write five fields (minute hour day month weekday), such as '0 9 * * 1-5', and an IANA zone such as 'Europe/Berlin'`, {
         cause: error,
       });
     }

@@ -5,12 +5,13 @@ import { CliError } from '../cli-error.js';
 import { ExitCode } from '../exit-codes.js';
 import { writeLine, type CliIo } from '../io.js';
 
-/** Writes `<name>.js` and `<name>.test.js` into the working directory; never overwrites. */
+/** Writes `<name>.mjs` and `<name>.test.mjs` into the working directory; never overwrites. */
 export async function runBotInit(name: string, io: CliIo): Promise<void> {
   const problem = pluginShapeProblem({ name, setup: () => {} });
   if (problem !== undefined) throw new CliError(ExitCode.Usage, `sup bot init: ${problem.replace(/^the plugin name/, 'the name')}`);
-  const plugin = `${name}.js`;
-  const test = `${name}.test.js`;
+  // .mjs: an ES module on every Node 20, with no package.json needed beside it.
+  const plugin = `${name}.mjs`;
+  const test = `${name}.test.mjs`;
   // 'wx' fails if the file exists: an existing plugin is never overwritten.
   for (const [file, text] of [
     [plugin, pluginSource(name)],
@@ -31,7 +32,7 @@ export async function runBotInit(name: string, io: CliIo): Promise<void> {
 }
 
 function pluginSource(name: string): string {
-  return `// ${name}: a sup bot plugin. Run it: sup bot ./${name}.js --embedded-server --user ${name}
+  return `// ${name}: a sup bot plugin. Run it: sup bot ./${name}.mjs --embedded-server --user ${name}
 import { definePlugin } from 'sup';
 
 export default definePlugin({
@@ -54,11 +55,11 @@ export default definePlugin({
 }
 
 function testSource(name: string): string {
-  return `// Tests for ${name}.js. Run them: sup bot test ${name}.test.js
+  return `// Tests for ${name}.mjs. Run them: sup bot test ${name}.test.mjs
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createTestBot } from 'sup/testing';
-import plugin from './${name}.js';
+import plugin from './${name}.mjs';
 
 test('hello greets the sender by name', async (t) => {
   const bot = await createTestBot({ plugins: [plugin] });

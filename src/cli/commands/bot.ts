@@ -60,7 +60,7 @@ export function registerBotCommand(program: Command, io: CliIo): void {
 
   bot
     .command('init')
-    .description('write a new plugin NAME.js and its test NAME.test.js here, and say how to run both')
+    .description('write a new plugin NAME.mjs and its test NAME.test.mjs here, and say how to run both')
     .argument('<name>', 'the plugin name: letters, digits, ".", "_" or "-"')
     .action(async (name: string) => {
       const { runBotInit } = await import('./bot-init.js');
