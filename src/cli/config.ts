@@ -55,6 +55,9 @@ export interface SupConfig {
     maxFrameBytes?: number;
     maxConnections?: number;
     loginTimeoutMs?: number;
+    idleTimeoutMs?: number;
+    maxBufferedBytes?: number;
+    shutdownTimeoutMs?: number;
   };
   /** One bot, or several sharing one process (each with its own username). */
   bot?: BotConfig | BotConfig[];
@@ -92,6 +95,9 @@ const checkConfig: Check = isObject({
     maxFrameBytes: isInteger(64),
     maxConnections: isInteger(1),
     loginTimeoutMs: isInteger(1),
+    idleTimeoutMs: isInteger(0, 2 ** 31 - 1),
+    maxBufferedBytes: isInteger(1024),
+    shutdownTimeoutMs: isInteger(0, 2 ** 31 - 1),
   }),
   bot: isOneOrMany(checkBot),
 });
