@@ -46,8 +46,19 @@ export {
   type HearHandler,
   type CommandRun,
   type CommandSpec,
+  type CommandOptions,
   type CommandExample,
 } from './bot/plugin.js';
+export {
+  systemScheduleClock,
+  type ScheduleClock,
+  type ScheduledJob,
+  type JobFunction,
+  type JobRun,
+  type EveryOptions,
+  type CronOptions,
+} from './bot/schedule.js';
+export type { BotHttpOptions, PluginHttp, HttpHandler, HttpRequest, HttpReply } from './bot/http-routes.js';
 export { loadPlugins, preparePlugin, type PluginSpec, type LoadedPlugin, type LoadPluginsOptions } from './bot/loader.js';
 export {
   BotRuntime,

@@ -95,7 +95,7 @@ const LAYERS: readonly Layer[] = [
         }),
       ),
       { code: BotErrorCode.InvalidOption, type: BotOptionError, keepsCause: false, make: () => new BotOptionError('limits.x', 'm') },
-      ...(['AlreadyStarted', 'StartAborted', 'ShutdownTimeout'] as const).map(
+      ...(['AlreadyStarted', 'StartAborted', 'HttpListenFailed', 'PackageNotFound', 'ShutdownTimeout'] as const).map(
         (key): Row => ({ code: BotErrorCode[key], type: BotError, keepsCause: true, make: (c) => new BotError(BotErrorCode[key], 'm', { cause: c }) }),
       ),
       ...(['InvalidMessage', 'InvalidRecipient', 'Stopped', 'HandlerAbandoned'] as const).map(

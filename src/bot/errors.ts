@@ -22,6 +22,10 @@ export const BotErrorCode = {
   AlreadyStarted: 'SUP_BOT_ALREADY_STARTED',
   /** `stop()` was called while the bot was still starting, so it never started. */
   StartAborted: 'SUP_BOT_START_ABORTED',
+  /** The bot's HTTP routes could not listen on their address (in use, not permitted). */
+  HttpListenFailed: 'SUP_BOT_HTTP_LISTEN_FAILED',
+  /** The running sup package (for plugins that `import 'sup'`) could not be found above the runtime. */
+  PackageNotFound: 'SUP_BOT_PACKAGE_NOT_FOUND',
   /** Shutdown gave up waiting for a handler after `limits.shutdownTimeoutMs`. */
   ShutdownTimeout: 'SUP_BOT_SHUTDOWN_TIMEOUT',
   /** The text of a message from the bot cannot travel as a Sup message (empty, forbidden byte, too long). */

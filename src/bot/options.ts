@@ -1,4 +1,4 @@
-import { isInteger, isNumberAbove, isObject, plainPath, type Shape } from '../protocol/option-schema.js';
+import { isInteger, isNumberAbove, isObject, isString, plainPath, type Shape } from '../protocol/option-schema.js';
 import { BotOptionError } from './errors.js';
 
 /** Senders whose messages are handled at the same time. */
@@ -90,6 +90,13 @@ export const BOT_LIMITS_SHAPE = {
 } as const satisfies Shape;
 
 const checkLimits = isObject(BOT_LIMITS_SHAPE, 'ignore');
+
+/** The bounds of the HTTP listener's options (`http` as an object). */
+export const BOT_HTTP_SHAPE = {
+  host: isString,
+  port: isInteger(0, 65_535),
+  maxBodyBytes: isInteger(1),
+} as const satisfies Shape;
 
 /**
  * Fills in defaults and rejects values the runtime cannot run with. Takes `unknown` so the

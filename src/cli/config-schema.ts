@@ -2,11 +2,12 @@
  * What a config file may hold, composed from each layer's own option bounds (client, server,
  * bot) rather than restating them; an unknown key or a wrong value is reported with its path.
  */
-import { BOT_LIMITS_SHAPE } from '../bot/options.js';
+import { BOT_HTTP_SHAPE, BOT_LIMITS_SHAPE } from '../bot/options.js';
 import { CLIENT_OPTIONS_SHAPE } from '../client/options.js';
 import {
   isAnything,
   isArrayOf,
+  isBoolean,
   isEither,
   isInteger,
   isObject,
@@ -39,6 +40,9 @@ const checkBot: Check = isObject({
   plugins: isArrayOf(isEither(isString, isObject({ module: isString, options: isAnything }))),
   stateDir: isString,
   apology: isString,
+  admins: isArrayOf(isString),
+  fallback: isBoolean,
+  http: isEither(isString, isObject(BOT_HTTP_SHAPE)),
   limits: BOT_LIMITS_SHAPE,
 });
 

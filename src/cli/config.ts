@@ -19,6 +19,12 @@ export interface BotConfig {
   plugins?: Array<string | BotPluginConfig>;
   stateDir?: string;
   apology?: string;
+  /** Usernames that may run `admin: true` commands. */
+  admins?: string[];
+  /** Answer messages nothing handled with a hint (default true). */
+  fallback?: boolean;
+  /** The HTTP listener for `ctx.http` routes: `"HOST:PORT"`, `"PORT"`, or an object. */
+  http?: string | { host?: string; port: number; maxBodyBytes?: number };
   limits?: BotLimits;
 }
 

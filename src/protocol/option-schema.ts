@@ -37,6 +37,9 @@ export const isString: Check = (value, path, style) =>
 
 export const isAnything: Check = () => undefined;
 
+export const isBoolean: Check = (value, path, style) =>
+  typeof value === 'boolean' ? undefined : problem(path, style, 'true or false', value);
+
 /** A whole number in [min, max]; `orInfinity` also lets `Infinity` through ("never"). */
 export function isInteger(min: number, max = Number.MAX_SAFE_INTEGER, orInfinity = false): Check {
   const range = max === Number.MAX_SAFE_INTEGER ? `a whole number of at least ${min}` : `a whole number from ${min} to ${max}`;

@@ -12,3 +12,4 @@ export {
 export { TestBotError, TestKitErrorCode } from './errors.js';
 export { ScriptedUser } from './scripted-user.js';
 export { FaultTransport } from './fault-transport.js';
+export { TestClock } from './test-clock.js';
