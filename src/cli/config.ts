@@ -48,6 +48,10 @@ export interface SupConfig {
     maxFrameBytes?: number;
     maxConnections?: number;
     loginTimeoutMs?: number;
+    /** NATS URLs of a cluster to join: a comma-separated string or an array. */
+    cluster?: string | string[];
+    clusterName?: string;
+    workers?: number;
   };
   /** One bot, or several sharing one process (each with its own username). */
   bot?: BotConfig | BotConfig[];
@@ -81,6 +85,9 @@ const checkConfig: Check = isObject({
     maxFrameBytes: isInteger(64),
     maxConnections: isInteger(1),
     loginTimeoutMs: isInteger(1),
+    cluster: isOneOrMany(isString),
+    clusterName: isString,
+    workers: isInteger(1),
   }),
   bot: isOneOrMany(checkBot),
 });

@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import { EOT } from '../protocol/constants.js';
 import { FrameDecoder, FrameKind } from '../protocol/frame-decoder.js';
+import type { StatusQueue } from './status-queue.js';
 
 export interface ConnectionHandler {
   /**
@@ -84,6 +85,8 @@ export class Connection {
   lastRecipient: Connection | undefined;
   /** Cancels this connection's login timeout; the server's to set. */
   loginTicket = 0;
+  /** In cluster mode, while some of its statuses are awaited from other nodes: the server's to set. */
+  statuses: StatusQueue | undefined;
 
   readonly #group: ConnectionGroup;
   readonly #limits: ConnectionLimits;
@@ -98,6 +101,8 @@ export class Connection {
   #isOffline = false;
   #isClosed = false;
   #drainListening = false;
+  // Set while the answer to a frame is awaited (a cluster login): later frames wait, unread.
+  #suspended = false;
   #lingerTimer: NodeJS.Timeout | undefined;
   #closed: Promise<void> | undefined;
 
@@ -230,6 +235,23 @@ export class Connection {
     return true;
   }
 
+  /** Answers no further frame, and reads no more, until `resume()`. */
+  suspend(): void {
+    this.#suspended = true;
+  }
+
+  /** Carries on with the frames read meanwhile, then reads again. */
+  resume(): void {
+    if (!this.#suspended) return;
+    this.#suspended = false;
+    if (this.#ending) return;
+    const decoder = this.#decoder;
+    if (decoder !== undefined) this.#answer(decoder);
+    if (this.#ending || this.#suspended) return;
+    if (this.socket.writableNeedDrain) this.#pause();
+    else this.socket.resume();
+  }
+
   /** Sends what is queued, then closes; frames still unread are ignored. The user is offline at once. */
   end(): void {
     if (this.#ending) return;
@@ -348,6 +370,10 @@ export class Connection {
     const socket = this.socket;
     const highWaterMark = this.#limits.outputHighWaterMark;
     while (!this.#ending) {
+      if (this.#suspended) {
+        this.socket.pause();
+        return;
+      }
       if (this.#outLength + socket.writableLength >= highWaterMark) {
         Connection.#flushAll(this);
         // Frames already read wait in the decoder, in order; 'drain' carries on with them.
@@ -371,7 +397,7 @@ export class Connection {
   }
 
   #drain(): void {
-    if (this.#ending || !this.socket.isPaused()) return;
+    if (this.#ending || this.#suspended || !this.socket.isPaused()) return;
     const decoder = this.#decoder;
     if (decoder !== undefined) this.#answer(decoder);
     if (!this.#ending && !this.socket.writableNeedDrain) this.socket.resume();

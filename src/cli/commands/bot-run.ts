@@ -13,7 +13,7 @@ import { ExitCode } from '../exit-codes.js';
 import { whenAborted, writeLine, type CliIo } from '../io.js';
 import { requireUsername, resolveSettings, type Settings } from '../settings.js';
 import { DEFAULT_BOT_NAME, DEFAULT_STATE_DIR, type BotFlags } from './bot.js';
-import { startAnnouncedServer } from './server-run.js';
+import { standaloneOptions, startAnnouncedServer } from './server-run.js';
 
 /** One bot to run: a username and its checked plugins. */
 interface BotPlan {
@@ -133,7 +133,7 @@ async function runBots(plans: BotPlan[], flags: BotFlags, settings: Settings, io
   const log = createLineLogger((line) => writeLine(io.stderr, line), flags.logFormat);
   let server: SupServer | undefined;
   if (flags.embeddedServer) {
-    server = await startAnnouncedServer({ ...settings.loaded.config.server, host: settings.host, port: settings.port }, io);
+    server = await startAnnouncedServer({ ...standaloneOptions(settings.loaded.config.server), host: settings.host, port: settings.port }, io);
     settings = { ...settings, port: server.address!.port };
   }
   const runtimes = plans.map((plan) =>

@@ -9,6 +9,9 @@ export interface ServerFlags {
   maxFrameBytes?: number;
   maxConnections?: number;
   loginTimeoutMs?: number;
+  cluster?: string;
+  clusterName?: string;
+  workers?: number;
   logFormat: 'text' | 'json';
 }
 
@@ -21,6 +24,9 @@ export function registerServerCommand(program: Command, io: CliIo): void {
     .option('--max-frame-bytes <n>', 'longest client frame accepted (default: 16384)', integerOption(64))
     .option('--max-connections <n>', 'connections accepted at once (default: 10000)', integerOption(1))
     .option('--login-timeout-ms <n>', 'close connections not logged in by then (default: 10000)', integerOption(1))
+    .option('--cluster <urls>', 'join a cluster through these NATS URLs, comma-separated (env SUP_CLUSTER)')
+    .option('--cluster-name <name>', 'which Sup network on that NATS to join (default: sup)')
+    .option('--workers <n>', 'cluster mode: run N node processes sharing the port (default: 1)', integerOption(1))
     .addOption(new Option('--log-format <format>', 'log lines on stderr as text or JSON').choices(['text', 'json']).default('text'))
     .option('-c, --config <file>', 'config file whose "server" section gives defaults (env SUP_CONFIG)')
     .action(async (flags: ServerFlags) => {
