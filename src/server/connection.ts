@@ -103,6 +103,7 @@ export class Connection {
   #drainListening = false;
   // Set while the answer to a frame is awaited (a cluster login): later frames wait, unread.
   #suspended = false;
+  #endRead = false;
   #lingerTimer: NodeJS.Timeout | undefined;
   #closed: Promise<void> | undefined;
 
@@ -132,7 +133,10 @@ export class Connection {
   }
 
   static #onEnd(this: Socket): void {
-    Connection.#of(this).#hangUp();
+    const connection = Connection.#of(this);
+    // A FIN read while a frame's answer is awaited waits for the frames before it.
+    if (connection.#suspended) connection.#endRead = true;
+    else connection.#hangUp();
   }
 
   static #onDrain(this: Socket): void {
@@ -248,7 +252,8 @@ export class Connection {
     const decoder = this.#decoder;
     if (decoder !== undefined) this.#answer(decoder);
     if (this.#ending || this.#suspended) return;
-    if (this.socket.writableNeedDrain) this.#pause();
+    if (this.#endRead) this.#hangUp();
+    else if (this.socket.writableNeedDrain) this.#pause();
     else this.socket.resume();
   }
 
@@ -272,9 +277,10 @@ export class Connection {
   }
 
   #hangUp(): void {
-    // Answers still gathered go out before node ends our side.
+    // Answers still gathered go out before our side ends.
     this.#flush();
     this.#ending = true;
+    this.socket.end();
     this.#linger();
     this.#goOffline();
   }

@@ -65,6 +65,8 @@ export class SupServer {
         noDelay: true,
         keepAlive: true,
         keepAliveInitialDelay: this.options.keepAliveMs,
+        // A FIN ends our side only once every frame before it is answered (a cluster node answers some later).
+        allowHalfOpen: true,
       },
       (socket) => this.#accept(socket),
     );

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { joinCluster, type NatsCluster } from '../../src/server/cluster/nats-cluster.js';
 import type { SupServerOptions } from '../../src/server/options.js';
@@ -36,4 +37,30 @@ export async function loginWhenPossible(port: number, cleanup: Cleanup, name: st
     // A name held by a node being found gone, or a node rejoining: check again shortly.
     await delay(RETRY_MS);
   }
+}
+
+let spreadClusters = 0;
+
+/**
+ * Two nodes of a fresh cluster behind one port: connections alternate between them, so a
+ * test written for one server runs with its users spread across two. `server` is the first node.
+ */
+export async function startSpreadCluster(cleanup: Cleanup, url: string, options: SupServerOptions = {}): Promise<{ server: SupServer; port: number }> {
+  const name = `spread${process.pid}x${++spreadClusters}`;
+  const first = await startNode(cleanup, url, options, name);
+  const second = await startNode(cleanup, url, options, name);
+  const ports = [first.port, second.port];
+  let next = 0;
+  const front = createServer({ allowHalfOpen: true }, (client) => {
+    const node = connect({ port: ports[next++ % 2]!, host: '127.0.0.1', allowHalfOpen: true });
+    client.pipe(node).on('error', () => client.destroy());
+    node.pipe(client).on('error', () => node.destroy());
+    client.on('error', () => node.destroy());
+    node.on('error', () => client.destroy());
+    client.on('close', () => node.destroy());
+    node.on('close', () => client.destroy());
+  });
+  cleanup.after(() => new Promise((resolve) => front.close(resolve)));
+  await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
+  return { server: first.server, port: (front.address() as AddressInfo).port };
 }
