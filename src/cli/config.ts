@@ -29,6 +29,7 @@ export interface BotConfig {
   limits?: {
     concurrency?: number;
     maxQueuedPerSender?: number;
+    maxQueuedBytes?: number;
     handlerTimeoutMs?: number;
     shutdownTimeoutMs?: number;
     rate?: { burst?: number; perSecond?: number };
@@ -65,6 +66,7 @@ const checkBot: Check = isObject({
   limits: isObject({
     concurrency: isInteger(1),
     maxQueuedPerSender: isInteger(1),
+    maxQueuedBytes: isInteger(32 * 1024),
     handlerTimeoutMs: isInteger(1),
     shutdownTimeoutMs: isInteger(0),
     rate: isObject({ burst: isInteger(1), perSecond: isNumber(0.001) }),
