@@ -37,6 +37,8 @@ const PROBE_TIMEOUT_MS = 1_000;
 // A send whose holder neither answers nor is found gone by then gets 200: never retried, so never duplicated.
 const DELIVERY_TIMEOUT_MS = 10_000;
 const REJOIN_RETRY_MS = 500;
+// A restarted broker can drop the first JetStream requests; the default 5 s wait would hold a rejoin that long.
+const JETSTREAM_TIMEOUT_MS = 1_500;
 const EMPTY = new Uint8Array(0);
 
 interface PendingDelivery {
@@ -122,7 +124,7 @@ export class NatsCluster implements ClusterLink {
       );
     }
     const nc = this.#nc;
-    this.#js = nc.jetstream();
+    this.#js = nc.jetstream({ timeout: JETSTREAM_TIMEOUT_MS });
     this.#acks = new AckBatcher((subject, payload) => nc.publish(subject, payload));
     try {
       await this.#join();
