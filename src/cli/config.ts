@@ -49,6 +49,9 @@ export interface SupConfig {
     maxFrameBytes?: number;
     maxConnections?: number;
     loginTimeoutMs?: number;
+    idleTimeoutMs?: number;
+    maxBufferedBytes?: number;
+    shutdownTimeoutMs?: number;
     /** NATS URLs of a cluster to join: a comma-separated string or an array. */
     cluster?: string | string[];
     clusterName?: string;
@@ -87,6 +90,9 @@ const checkConfig: Check = isObject({
     maxFrameBytes: isInteger(64),
     maxConnections: isInteger(1),
     loginTimeoutMs: isInteger(1),
+    idleTimeoutMs: isInteger(0, 2 ** 31 - 1),
+    maxBufferedBytes: isInteger(1024),
+    shutdownTimeoutMs: isInteger(0, 2 ** 31 - 1),
     cluster: isOneOrMany(isString),
     clusterName: isString,
     workers: isInteger(1),

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { CliError } from './cli-error.js';
 import { registerBotCommand } from './commands/bot.js';
+import { registerCompletionCommand } from './commands/completion.js';
 import { registerContactsCommand } from './commands/contacts.js';
 import { registerListenCommand } from './commands/listen.js';
 import { registerSendCommand } from './commands/send.js';
@@ -18,6 +19,7 @@ Exit codes:
   3  network: cannot connect, timeout, connection lost
   4  login refused (username taken or invalid)
   5  any other error status from the server
+  7  sup server (or sup bot --embedded-server) stopped, but its shutdown deadline cut off acknowledged messages
   130  interrupted (SIGINT or SIGTERM) before a one-shot command finished`;
 
 /** Builds the `sup` program around the given streams; commander never exits the process. */
@@ -40,6 +42,7 @@ export function createProgram(io: CliIo): Command {
   registerListenCommand(program, io);
   registerServerCommand(program, io);
   registerBotCommand(program, io);
+  registerCompletionCommand(program, io);
   for (const command of program.commands) {
     command.exitOverride().configureOutput(program.configureOutput());
   }

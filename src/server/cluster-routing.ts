@@ -145,9 +145,9 @@ export class ClusterRouting implements LocalSide {
   }
 
   /** The connection's user went offline: free the name cluster-wide too, unless it already was. */
-  offline(connection: Connection): void {
+  offline(connection: Connection): Promise<void> | undefined {
     const name = connection.username!;
-    if (this.#host.presence.lookup(name) === connection) void this.#link.release(name);
+    return this.#host.presence.lookup(name) === connection ? this.#link.release(name) : undefined;
   }
 
   deliver(name: string, frame: Buffer, start: number, end: number): boolean {

@@ -7,8 +7,13 @@ import { isValidUsername } from '../protocol/username.js';
 import { ClusterRouting } from './cluster-routing.js';
 import { Connection, ConnectionGroup } from './connection.js';
 import { Deadlines } from './deadlines.js';
+import { fitConnectionsToDescriptors, REFUSALS_LINGERING_MAX } from './descriptor-limit.js';
 import { reply } from './status-queue.js';
 import { ServerListenError } from './errors.js';
+import { frameCommandName } from './frame-command.js';
+import { IdleReaper } from './idle-reaper.js';
+import { OutputBudget } from './output-budget.js';
+import { drainConnections, NOTHING_DRAINED, type ShutdownSummary } from './shutdown.js';
 import { resolveServerOptions, type ResolvedServerOptions, type SupServerOptions } from './options.js';
 import { silentServerLogger, type ServerLogger } from './logger.js';
 import { LocalPresence, type Presence } from './presence.js';
@@ -48,11 +53,14 @@ export class SupServer {
   readonly #group: ConnectionGroup;
   readonly #loginDeadlines: Deadlines<Connection>;
   readonly #scanner = new ClientFrameScanner();
+  readonly #reaper: IdleReaper<Connection>;
+  readonly #maxConnections: number;
   // Only in cluster mode; the single-process paths never touch it.
   readonly #cluster: ClusterRouting | undefined;
   #contactsNames: readonly string[] | undefined;
   #contactsFrame: Buffer | undefined;
   #closing: Promise<void> | undefined;
+  #shuttingDown: Promise<ShutdownSummary> | undefined;
 
   constructor(options: SupServerOptions = {}) {
     this.options = resolveServerOptions(options);
@@ -77,9 +85,16 @@ export class SupServer {
         this.#answer(connection, kind, bytes, start, end),
       offline: (connection: Connection) => this.#offline(connection),
       closed: (connection: Connection) => this.#connections.delete(connection),
+      slowConsumer: (connection: Connection) => this.#cutOff(connection, 'max-output-bytes'),
     };
-    this.#group = new ConnectionGroup(handler, this.options);
+    const budget = new OutputBudget<Connection>(this.options.maxBufferedBytes, (connection) => {
+      this.#cutOff(connection, 'max-buffered-bytes');
+      connection.destroy();
+    });
+    this.#reaper = new IdleReaper(this.options.idleTimeoutMs, this.#connections, (connection) => this.#reapIdle(connection));
+    this.#group = new ConnectionGroup(handler, this.options, budget, this.#reaper);
     this.#loginDeadlines = new Deadlines(this.options.loginTimeoutMs, destroyConnection);
+    this.#maxConnections = fitConnectionsToDescriptors(this.options.maxConnections, this.#log);
     if (options.cluster !== undefined) {
       this.#cluster = new ClusterRouting(options.cluster, {
         presence: this.#presence,
@@ -100,6 +115,7 @@ export class SupServer {
       this.#server.once('error', onError);
       this.#server.listen(port, host, () => {
         this.#server.off('error', onError);
+        this.#reaper.start();
         resolve(this.#server.address() as AddressInfo);
       });
     });
@@ -120,11 +136,39 @@ export class SupServer {
 
   /**
    * Stops accepting, closes every connection, and resolves once all are gone and every
-   * name they held is released. Calling it again returns the same promise.
+   * name they held is released; output not yet sent is dropped (see `shutdown()`).
+   * Calling it again returns the same promise.
    */
   close(): Promise<void> {
     this.#closing ??= this.#closeAll();
     return this.#closing;
+  }
+
+  /**
+   * The graceful stop: stops accepting and reading frames, writes out everything already
+   * queued (every acknowledged message) for up to `timeoutMs`, then closes. Resolves with
+   * what was written out and what the deadline cut off, once every connection is gone.
+   * Calling it again returns the same promise; `close()` meanwhile cuts it short.
+   */
+  shutdown({ timeoutMs = this.options.shutdownTimeoutMs }: { timeoutMs?: number } = {}): Promise<ShutdownSummary> {
+    this.#shuttingDown ??= this.#shutDown(timeoutMs);
+    return this.#shuttingDown;
+  }
+
+  async #shutDown(timeoutMs: number): Promise<ShutdownSummary> {
+    if (this.#closing !== undefined) {
+      await this.#closing;
+      return NOTHING_DRAINED;
+    }
+    if (this.#server.listening) this.#server.close();
+    this.#reaper.stop();
+    this.#loginDeadlines.clear();
+    const summary = await drainConnections([...this.#connections], timeoutMs);
+    await this.close();
+    const { droppedMessages, ...rest } = summary;
+    if (droppedMessages > 0) this.#log.warn('shutdown', { ...rest, droppedMessages });
+    else this.#log.info('shutdown', { ...rest, droppedMessages });
+    return summary;
   }
 
   async #closeAll(): Promise<void> {
@@ -137,6 +181,7 @@ export class SupServer {
       connection.destroy();
     }
     this.#loginDeadlines.clear();
+    this.#reaper.stop();
     for (const socket of this.#refused) {
       gone.push(new Promise((resolve) => socket.once('close', () => resolve())));
       socket.destroy();
@@ -145,7 +190,7 @@ export class SupServer {
   }
 
   #accept(socket: Socket): void {
-    if (this.#connections.size >= this.options.maxConnections) {
+    if (this.#connections.size >= this.#maxConnections) {
       this.#refuse(socket);
       return;
     }
@@ -156,8 +201,14 @@ export class SupServer {
 
   #refuse(socket: Socket): void {
     this.#log.warn('connection-refused', { reason: 'max-connections', address: socket.remoteAddress });
-    this.#refused.add(socket);
     socket.on('error', () => socket.destroy());
+    if (this.#refused.size >= REFUSALS_LINGERING_MAX) {
+      // Short of descriptors: no lingering, the 201 leaves with our FIN and the socket goes at once.
+      socket.end(SERVER_FULL);
+      socket.destroySoon();
+      return;
+    }
+    this.#refused.add(socket);
     const linger = setTimeout(() => socket.destroy(), REFUSAL_LINGER_MS).unref();
     socket.on('close', () => {
       clearTimeout(linger);
@@ -168,20 +219,48 @@ export class SupServer {
     socket.resume();
   }
 
-  #offline(connection: Connection): void {
-    if (connection.username === undefined) this.#loginDeadlines.cancel(connection.loginTicket);
-    else {
-      this.#cluster?.offline(connection);
-      this.#presence.release(connection.username, connection);
+  /** Logs a slow consumer about to be closed, with what closing it drops; the caller closes it. */
+  #cutOff(connection: Connection, reason: 'max-output-bytes' | 'max-buffered-bytes'): void {
+    this.#log.warn('slow-consumer-closed', {
+      reason,
+      user: connection.username,
+      unsentBytes: connection.unsentBytes,
+      droppedMessages: connection.unsentMessages,
+    });
+  }
+
+  #reapIdle(connection: Connection): void {
+    this.#log.info('idle-closed', {
+      user: connection.username,
+      idleTimeoutMs: this.options.idleTimeoutMs,
+      unsentMessages: connection.unsentMessages,
+    });
+    // Ended, not destroyed: a live peer that was only quiet still gets what was queued for it.
+    connection.end();
+  }
+
+  /** Frees what the connection held; on a cluster node, resolves once its name is free cluster-wide. */
+  #offline(connection: Connection): void | Promise<void> {
+    if (connection.username === undefined) {
+      this.#loginDeadlines.cancel(connection.loginTicket);
+      return;
     }
+    const released = this.#cluster?.offline(connection);
+    this.#presence.release(connection.username, connection);
+    return released;
   }
 
   #answer(connection: Connection, kind: FrameKind, bytes: Buffer, start: number, end: number): void {
     try {
       this.#dispatch(connection, kind, bytes, start, end);
-    } catch {
+    } catch (error) {
       // A bug answering one frame must not take the server down or stall the connection.
       reply(connection, INTERNAL_ERROR);
+      this.#log.error('frame-failed', {
+        command: frameCommandName(bytes, start, end),
+        user: connection.username,
+        error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+      });
     }
   }
 

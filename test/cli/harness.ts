@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +24,13 @@ export function tempDir(cleanup: Cleanup, prefix = 'sup-cli-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   cleanup.after(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
+}
+
+/** Puts a `sup` that runs the built CLI in `<dir>/bin`; returns a PATH with it first. */
+export function supOnPath(dir: string): string {
+  mkdirSync(join(dir, 'bin'));
+  writeFileSync(join(dir, 'bin/sup'), `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} "$@"\n`, { mode: 0o755 });
+  return `${join(dir, 'bin')}:${process.env.PATH}`;
 }
 
 /** Text written to a stream, with a way to wait for a line. */
@@ -308,6 +315,8 @@ export interface ProcOptions extends Pick<SpawnOptions, 'uid' | 'gid'> {
   env?: NodeJS.ProcessEnv;
   cwd?: string;
   stdin?: string;
+  /** Leaves stdin an open pipe for the test to write to (keystrokes into `script`). */
+  openStdin?: boolean;
 }
 
 /** Starts a command with a small, known environment (no SUP_*, no CI, no NO_COLOR unless given). */
@@ -317,7 +326,7 @@ export function startProcess(file: string, args: readonly string[], t: Cleanup, 
   const child = spawn(file, args, {
     cwd,
     env: { PATH: process.env.PATH, HOME: cwd, TERM: 'xterm', ...options.env },
-    stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    stdio: [options.stdin === undefined && options.openStdin !== true ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     uid: options.uid,
     gid: options.gid,
   });
@@ -336,13 +345,9 @@ export function startProcess(file: string, args: readonly string[], t: Cleanup, 
   return { child, stdout: () => stdout, stderr: () => stderr, exited };
 }
 
-export function spawnSup(args: readonly string[], t: Cleanup, options: ProcOptions = {}): Proc {
-  return startProcess(process.execPath, [BIN, ...args], t, options);
-}
-
 const READY = /^sup server listening on 127\.0\.0\.1:(\d+)$/;
 
-/** Resolves with the port once the server prints its ready line; rejects if it exits first. */
+/** Resolves with the port once `sup server` prints its ready line; rejects if it exits first. */
 export function readyPort(run: Proc): Promise<number> {
   return new Promise((resolve, reject) => {
     const check = (): void => {
@@ -355,4 +360,8 @@ export function readyPort(run: Proc): Promise<number> {
     run.child.stderr!.on('data', check);
     void run.exited.then(({ code }) => reject(new Error(`sup exited with ${code} before it was ready: ${run.stderr()}`)));
   });
+}
+
+export function spawnSup(args: readonly string[], t: Cleanup, options: ProcOptions = {}): Proc {
+  return startProcess(process.execPath, [BIN, ...args], t, options);
 }

@@ -56,6 +56,9 @@ describe('sup server', { timeout: 20_000 }, () => {
     ['--max-connections', '0'],
     ['--max-frame-bytes', '10'],
     ['--login-timeout-ms', '-5'],
+    ['--idle-timeout-ms', '-1'],
+    ['--max-buffered-bytes', '10'],
+    ['--shutdown-timeout-ms', 'soon'],
     ['--no-such-flag'],
   ]) {
     test(`when given ${args.join(' ')}, then it exits 2 with a one-line error`, async (t) => {

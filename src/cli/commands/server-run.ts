@@ -34,8 +34,11 @@ export async function runServerCommand(
   const link = urls === '' ? undefined : await joinCluster(urls, clusterName ?? clusterNameConfig, logger);
   const server = await startAnnouncedServer({ ...serverConfig, ...definedOnly(flags), logger, cluster: link }, io, !cluster.isWorker);
   await whenAborted(io.shutdown);
-  await server.close();
-  await link?.close();
+  try {
+    await stopAnnouncedServer(server);
+  } finally {
+    await link?.close();
+  }
 }
 
 /** Joins a cluster; the NATS client is loaded only here, never for a server on its own. */
@@ -53,6 +56,22 @@ async function joinCluster(urls: string, name: string | undefined, logger: Serve
 export function standaloneOptions(section: SupConfig['server'] = {}): SupServerOptions {
   const { cluster: _cluster, clusterName: _clusterName, workers: _workers, ...options } = section;
   return options;
+}
+
+/**
+ * The graceful stop on SIGINT/SIGTERM: queued messages are written out until the server's
+ * shutdown deadline (the server logs what was flushed and dropped). Acknowledged messages
+ * cut off by the deadline make it exit 7.
+ */
+export async function stopAnnouncedServer(server: SupServer): Promise<void> {
+  const { droppedMessages } = await server.shutdown();
+  if (droppedMessages > 0) {
+    throw new CliError(
+      ExitCode.DeliveryLost,
+      `the shutdown deadline (${server.options.shutdownTimeoutMs} ms) cut off ${droppedMessages} acknowledged message(s) ` +
+        'whose recipients were not reading fast enough; give slow recipients more time with --shutdown-timeout-ms',
+    );
+  }
 }
 
 /**

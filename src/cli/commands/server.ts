@@ -9,6 +9,9 @@ export interface ServerFlags {
   maxFrameBytes?: number;
   maxConnections?: number;
   loginTimeoutMs?: number;
+  idleTimeoutMs?: number;
+  maxBufferedBytes?: number;
+  shutdownTimeoutMs?: number;
   cluster?: string;
   clusterName?: string;
   workers?: number;
@@ -24,6 +27,9 @@ export function registerServerCommand(program: Command, io: CliIo): void {
     .option('--max-frame-bytes <n>', 'longest client frame accepted (default: 16384)', integerOption(64))
     .option('--max-connections <n>', 'connections accepted at once (default: 10000)', integerOption(1))
     .option('--login-timeout-ms <n>', 'close connections not logged in by then (default: 10000)', integerOption(1))
+    .option('--idle-timeout-ms <n>', 'close logged-in connections silent this long, 0 for never (default: 300000)', integerOption(0, 2 ** 31 - 1))
+    .option('--max-buffered-bytes <n>', 'unsent output across all connections before the largest is cut (default: 268435456)', integerOption(1024))
+    .option('--shutdown-timeout-ms <n>', 'on SIGINT/SIGTERM, time to write out queued messages (default: 5000)', integerOption(0, 2 ** 31 - 1))
     .option('--cluster <urls>', 'join a cluster through these NATS URLs, comma-separated (env SUP_CLUSTER)')
     .option('--cluster-name <name>', 'which Sup network on that NATS to join (default: sup)')
     .option('--workers <n>', 'cluster mode: run N node processes sharing the port (default: 1)', integerOption(1))

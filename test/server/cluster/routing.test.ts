@@ -60,6 +60,19 @@ describe('a cluster of two nodes on one NATS', { timeout: 60_000 }, () => {
     await loggedIn(b.port, t, 'carol');
   });
 
+  test('when a client half-closes, then by the time its node has closed its side the name is free on every node', async (t) => {
+    const observer = await loggedIn(b.port, t, 'observer');
+    for (let i = 0; i < 20; i++) {
+      const erin = await loggedIn(a.port, t, 'erin');
+      erin.socket.end();
+      assert.deepEqual(await erin.rest(), { frames: [], trailing: '' });
+      assert.deepEqual(await observer.request('contact erin'), ['status 103 Offline'], `round ${i}`);
+      const again = await RawPeer.connect(b.port, t);
+      assert.deepEqual(await again.request(['login erin', 'quit erin']), [OK, OK], `round ${i}`);
+      await again.closed;
+    }
+  });
+
   test('when a connection closes, then its name is freed cluster-wide', async (t) => {
     const dave = await loggedIn(a.port, t, 'dave');
     dave.destroy();
