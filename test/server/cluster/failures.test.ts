@@ -9,19 +9,28 @@ import { RecordingLogger } from '../../bot/helpers/recording-logger.js';
 
 const OK = 'status 000 OK';
 
+interface NodeProcess {
+  run: Proc;
+  port: number;
+}
+
 /** A `sup server` process that is a node of cluster `name` on `nats`. */
-async function nodeProcess(t: Cleanup, nats: NatsServer, name: string): Promise<{ run: Proc; port: number }> {
+async function nodeProcess(t: Cleanup, nats: NatsServer, name: string): Promise<NodeProcess> {
   const run = spawnSup(['server', '--port', '0', '--cluster', nats.url, '--cluster-name', name], t);
   return { run, port: await readyPort(run) };
 }
 
+/** A broker and two node processes, alice logged in on the first and bob on the second. */
+async function aliceAndBobApart(t: Cleanup, name: string): Promise<{ one: NodeProcess; two: NodeProcess; alice: RawPeer; bob: RawPeer }> {
+  const nats = await NatsServer.start(t);
+  const one = await nodeProcess(t, nats, name);
+  const two = await nodeProcess(t, nats, name);
+  return { one, two, alice: await loggedIn(one.port, t, 'alice'), bob: await loggedIn(two.port, t, 'bob') };
+}
+
 describe('cluster failures', { timeout: 60_000 }, () => {
   test('when a node is killed with SIGKILL, then sends to its users answer 104 and its names come free on the other node', async (t) => {
-    const nats = await NatsServer.start(t);
-    const one = await nodeProcess(t, nats, 'killed');
-    const two = await nodeProcess(t, nats, 'killed');
-    const alice = await loggedIn(one.port, t, 'alice');
-    const bob = await loggedIn(two.port, t, 'bob');
+    const { one, two, alice, bob } = await aliceAndBobApart(t, 'killed');
     assert.deepEqual(await alice.request('send bob before'), [OK]);
     assert.deepEqual(await bob.frames(1), ['recv alice before']);
 
@@ -35,11 +44,7 @@ describe('cluster failures', { timeout: 60_000 }, () => {
   });
 
   test('when a node is frozen with SIGSTOP, then its lease lapses, its names come free, and once woken it drops its connections', async (t) => {
-    const nats = await NatsServer.start(t);
-    const one = await nodeProcess(t, nats, 'frozen');
-    const two = await nodeProcess(t, nats, 'frozen');
-    const alice = await loggedIn(one.port, t, 'alice');
-    const staleBob = await loggedIn(two.port, t, 'bob');
+    const { one, two, alice, bob: staleBob } = await aliceAndBobApart(t, 'frozen');
 
     two.run.child.kill('SIGSTOP');
     t.after(() => two.run.child.kill('SIGCONT'));
