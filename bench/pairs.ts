@@ -113,7 +113,8 @@ export abstract class Pair {
     this.#sentAt = new Float64Array(window);
   }
 
-  abstract connect(host: string, port: number): Promise<void>;
+  /** Receiver to `port`, sender to `senderPort` (the same unless pairs cross cluster nodes). */
+  abstract connect(host: string, port: number, senderPort: number): Promise<void>;
 
   /** Every acknowledgement is in and every acknowledged message was received. */
   get settled(): boolean {
@@ -246,7 +247,7 @@ export class SupPair extends Pair {
     this.#recvPrefix = Buffer.from(`recv bs${index} `, 'latin1');
   }
 
-  async connect(host: string, port: number): Promise<void> {
+  async connect(host: string, port: number, senderPort: number): Promise<void> {
     const receiverName = `br${this.index}`;
     const senderName = `bs${this.index}`;
     // The receiver logs in first: a send to a name not yet online would be answered 104.
@@ -257,7 +258,7 @@ export class SupPair extends Pair {
     receiver.on('data', (chunk: Buffer) => this.#onReceiverData(chunk));
     if (receiverRest.length > 0) this.#onReceiverData(receiverRest);
 
-    const sender = await open(host, port);
+    const sender = await open(host, senderPort);
     this.sender = sender;
     this.watch(sender, 'sender');
     const senderRest = await exchange(sender, `login ${senderName}\x04`, supLoginComplete(senderName), `login ${senderName}`);

@@ -17,6 +17,10 @@ export interface RunningServer {
   readonly host: string;
   readonly port: number;
   readonly pid: number;
+  /** Where senders connect, when not `port` (a cluster with every pair crossing nodes). */
+  readonly senderPort?: number;
+  /** Every process whose CPU the server costs (a cluster's nodes and broker); default `[pid]`. */
+  cpuPids?(): number[];
   /** The end of what the server wrote to stderr, for error messages. */
   stderrTail(): string;
   stop(): Promise<void>;
@@ -35,6 +39,8 @@ export interface SupServerLaunch {
   maxConnections: number;
   /** Another build's `bin/sup.js`, to compare it with this one. @default this checkout's */
   supBin?: string;
+  /** More `sup server` flags, e.g. `--cluster URL`. */
+  extraArgs?: readonly string[];
 }
 
 export function startSupServer(launch: SupServerLaunch): Promise<RunningServer> {
@@ -48,6 +54,7 @@ export function startSupServer(launch: SupServerLaunch): Promise<RunningServer> 
     '0',
     '--max-connections',
     String(launch.maxConnections),
+    ...(launch.extraArgs ?? []),
   ];
   return launchServer(Target.Sup, process.execPath, args, /sup server listening on (.+):(\d+)/);
 }
@@ -55,6 +62,11 @@ export function startSupServer(launch: SupServerLaunch): Promise<RunningServer> 
 export function startNatsServer(binary: string): Promise<RunningServer> {
   // `-p -1` picks a free port, and the log line names it.
   return launchServer(Target.Nats, binary, ['-a', HOST, '-p', '-1'], /Listening for client connections on (.+):(\d+)/);
+}
+
+/** A JetStream broker for cluster nodes, its store in `storeDir`. */
+export function startJetStreamServer(binary: string, storeDir: string, port = -1): Promise<RunningServer> {
+  return launchServer(Target.Nats, binary, ['-js', '-sd', storeDir, '-a', HOST, '-p', String(port)], /Listening for client connections on (.+):(\d+)/);
 }
 
 function launchServer(target: Target, command: string, args: readonly string[], ready: RegExp): Promise<RunningServer> {

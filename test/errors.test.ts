@@ -23,7 +23,7 @@ import {
   SupStatusError,
   SupTimeoutError,
 } from '../src/client/errors.js';
-import { ServerListenError, ServerOptionError, SupServerError, SupServerErrorCode } from '../src/server/errors.js';
+import { ClusterUnavailableError, ServerListenError, ServerOptionError, SupServerError, SupServerErrorCode } from '../src/server/errors.js';
 import { TestBotError, TestKitErrorCode } from '../src/testing/errors.js';
 
 type ErrorClass = abstract new (...args: never[]) => Error;
@@ -71,6 +71,7 @@ const LAYERS: readonly Layer[] = [
     rows: [
       { code: SupServerErrorCode.InvalidOption, type: ServerOptionError, keepsCause: false, make: () => new ServerOptionError('port', 'm') },
       { code: SupServerErrorCode.ListenFailed, type: ServerListenError, keepsCause: true, make: (c) => new ServerListenError('m', c) },
+      { code: SupServerErrorCode.ClusterUnavailable, type: ClusterUnavailableError, keepsCause: true, make: (c) => new ClusterUnavailableError('m', c) },
     ],
   },
   {

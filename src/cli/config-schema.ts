@@ -53,6 +53,12 @@ export const checkConfig: Check = isObject({
   port: CLIENT_OPTIONS_SHAPE.port,
   user: isString,
   timeout: isInteger(1),
-  server: pick(SERVER_OPTIONS_SHAPE, ...CONFIG_SERVER_OPTIONS),
+  server: {
+    ...pick(SERVER_OPTIONS_SHAPE, ...CONFIG_SERVER_OPTIONS),
+    // How `sup server` runs it, not options of the server itself.
+    cluster: isOneOrMany(isString),
+    clusterName: isString,
+    workers: isInteger(1),
+  },
   bot: isOneOrMany(checkBot),
 });

@@ -34,7 +34,12 @@ export interface SupConfig {
   port?: number;
   user?: string;
   timeout?: number;
-  server?: Pick<SupServerOptions, ConfigServerOption>;
+  server?: Pick<SupServerOptions, ConfigServerOption> & {
+    /** NATS URLs of a cluster to join: a comma-separated string or an array. */
+    cluster?: string | string[];
+    clusterName?: string;
+    workers?: number;
+  };
   /** One bot, or several sharing one process (each with its own username). */
   bot?: BotConfig | BotConfig[];
 }

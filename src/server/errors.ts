@@ -4,6 +4,8 @@ export const SupServerErrorCode = {
   InvalidOption: 'SUP_INVALID_SERVER_OPTION',
   /** The server could not bind its address (in use, not permitted, no such address). */
   ListenFailed: 'SUP_LISTEN_FAILED',
+  /** The cluster's broker cannot be reached, or lacks JetStream; the node cannot start. */
+  ClusterUnavailable: 'SUP_CLUSTER_UNAVAILABLE',
 } as const;
 
 export type SupServerErrorCode = (typeof SupServerErrorCode)[keyof typeof SupServerErrorCode];
@@ -38,5 +40,15 @@ export class ServerListenError extends SupServerError {
 
   constructor(message: string, cause: unknown) {
     super(SupServerErrorCode.ListenFailed, message, { cause });
+  }
+}
+
+/** The cluster's broker cannot be reached, or lacks JetStream; the node cannot start. */
+export class ClusterUnavailableError extends SupServerError {
+  override name = 'ClusterUnavailableError';
+  declare readonly code: typeof SupServerErrorCode.ClusterUnavailable;
+
+  constructor(message: string, cause?: unknown) {
+    super(SupServerErrorCode.ClusterUnavailable, message, { cause });
   }
 }

@@ -1,6 +1,7 @@
 import { DEFAULT_HOST, DEFAULT_MAX_FRAME_BYTES, DEFAULT_PORT } from '../protocol/constants.js';
 import { isInteger, isString, plainPath, type Shape } from '../protocol/option-schema.js';
 import { ServerOptionError } from './errors.js';
+import type { ClusterLink } from './cluster-link.js';
 import type { ServerLogger } from './logger.js';
 import type { Presence } from './presence.js';
 
@@ -29,11 +30,13 @@ export interface SupServerOptions {
   shutdownTimeoutMs?: number;
   /** Who is online; pass a shared registry to replace the in-process one. */
   presence?: Presence<unknown>;
+  /** Makes this server one node of a cluster (see `sup server --cluster`); absent, it stands alone. */
+  cluster?: ClusterLink;
   /** Where notable events (refusals, slow consumers, shutdown) are reported. @default silent */
   logger?: ServerLogger;
 }
 
-export type ResolvedServerOptions = Required<Omit<SupServerOptions, 'presence' | 'logger'>>;
+export type ResolvedServerOptions = Required<Omit<SupServerOptions, 'presence' | 'logger' | 'cluster'>>;
 
 export const SERVER_DEFAULTS: ResolvedServerOptions = {
   host: DEFAULT_HOST,

@@ -4,9 +4,11 @@ import { FrameKind } from '../protocol/frame-decoder.js';
 import { encodeContacts, encodeRecvPrefix, encodeStatus } from '../protocol/server-frames.js';
 import { Status } from '../protocol/status.js';
 import { isValidUsername } from '../protocol/username.js';
+import { ClusterRouting } from './cluster-routing.js';
 import { Connection, ConnectionGroup } from './connection.js';
 import { Deadlines } from './deadlines.js';
 import { fitConnectionsToDescriptors, REFUSALS_LINGERING_MAX } from './descriptor-limit.js';
+import { reply } from './status-queue.js';
 import { ServerListenError } from './errors.js';
 import { frameCommandName } from './frame-command.js';
 import { IdleReaper } from './idle-reaper.js';
@@ -53,6 +55,8 @@ export class SupServer {
   readonly #scanner = new ClientFrameScanner();
   readonly #reaper: IdleReaper<Connection>;
   readonly #maxConnections: number;
+  // Only in cluster mode; the single-process paths never touch it.
+  readonly #cluster: ClusterRouting | undefined;
   #contactsNames: readonly string[] | undefined;
   #contactsFrame: Buffer | undefined;
   #closing: Promise<void> | undefined;
@@ -69,6 +73,8 @@ export class SupServer {
         noDelay: true,
         keepAlive: true,
         keepAliveInitialDelay: this.options.keepAliveMs,
+        // A FIN ends our side only once every frame before it is answered (a cluster node answers some later).
+        allowHalfOpen: true,
       },
       (socket) => this.#accept(socket),
     );
@@ -89,6 +95,14 @@ export class SupServer {
     this.#group = new ConnectionGroup(handler, this.options, budget, this.#reaper);
     this.#loginDeadlines = new Deadlines(this.options.loginTimeoutMs, destroyConnection);
     this.#maxConnections = fitConnectionsToDescriptors(this.options.maxConnections, this.#log);
+    if (options.cluster !== undefined) {
+      this.#cluster = new ClusterRouting(options.cluster, {
+        presence: this.#presence,
+        connections: this.#connections,
+        log: this.#log,
+        loggedIn: (connection) => this.#loginDeadlines.cancel(connection.loginTicket),
+      });
+    }
   }
 
   /** Starts listening; resolves with the bound address (the real port when `port` is 0). */
@@ -225,9 +239,15 @@ export class SupServer {
     connection.end();
   }
 
-  #offline(connection: Connection): void {
-    if (connection.username === undefined) this.#loginDeadlines.cancel(connection.loginTicket);
-    else this.#presence.release(connection.username, connection);
+  /** Frees what the connection held; on a cluster node, resolves once its name is free cluster-wide. */
+  #offline(connection: Connection): void | Promise<void> {
+    if (connection.username === undefined) {
+      this.#loginDeadlines.cancel(connection.loginTicket);
+      return;
+    }
+    const released = this.#cluster?.offline(connection);
+    this.#presence.release(connection.username, connection);
+    return released;
   }
 
   #answer(connection: Connection, kind: FrameKind, bytes: Buffer, start: number, end: number): void {
@@ -235,7 +255,7 @@ export class SupServer {
       this.#dispatch(connection, kind, bytes, start, end);
     } catch (error) {
       // A bug answering one frame must not take the server down or stall the connection.
-      connection.write(INTERNAL_ERROR);
+      reply(connection, INTERNAL_ERROR);
       this.#log.error('frame-failed', {
         command: frameCommandName(bytes, start, end),
         user: connection.username,
@@ -246,22 +266,27 @@ export class SupServer {
 
   #dispatch(connection: Connection, kind: FrameKind, bytes: Buffer, start: number, end: number): void {
     if (kind === FrameKind.Oversized) {
-      connection.write(TOO_LONG);
+      reply(connection, TOO_LONG);
       return;
     }
     const scanner = this.#scanner;
     const command = scanner.scan(bytes, start, end);
     if (command === ClientCommand.Malformed) {
-      connection.write(MALFORMED);
+      reply(connection, MALFORMED);
       return;
     }
     if (command === ClientCommand.Login) {
-      connection.write(this.#login(connection, bytes.toString('latin1', scanner.argumentStart, end)));
+      const answer = this.#login(connection, bytes.toString('latin1', scanner.argumentStart, end));
+      if (answer !== undefined) reply(connection, answer);
       return;
     }
     const username = connection.username;
     if (username === undefined) {
-      connection.write(NOT_LOGGED_IN);
+      reply(connection, NOT_LOGGED_IN);
+      return;
+    }
+    if (this.#cluster !== undefined && command !== ClientCommand.Send) {
+      this.#clusterCommand(this.#cluster, connection, username, command, bytes, scanner.argumentStart, end);
       return;
     }
     switch (command) {
@@ -297,13 +322,38 @@ export class SupServer {
       sender.lastRecipient = recipient;
     }
     const prefix = (sender.recvPrefix ??= encodeRecvPrefix(username));
+    if (recipient === undefined && this.#cluster !== undefined) {
+      this.#cluster.send(sender, prefix, bytes, toStart, messageStart, end);
+      return;
+    }
     const delivered = recipient !== undefined && recipient.deliverRecv(prefix, bytes, messageStart, end);
-    sender.write(delivered ? OK : NOT_ONLINE);
+    reply(sender, delivered ? OK : NOT_ONLINE);
   }
 
-  #login(connection: Connection, username: string): Buffer {
+  /** Contacts, contact and quit on a cluster node: each asks the cluster. */
+  #clusterCommand(
+    cluster: ClusterRouting,
+    connection: Connection,
+    username: string,
+    command: ClientCommand,
+    bytes: Buffer,
+    argumentStart: number,
+    end: number,
+  ): void {
+    if (command === ClientCommand.GetContacts) cluster.contacts(connection);
+    else if (command === ClientCommand.Contact) cluster.contact(connection, bytes.toString('latin1', argumentStart, end));
+    else if (!nameIs(username, bytes, argumentStart, end)) reply(connection, encodeStatus(Status.UsernameMismatch));
+    else cluster.quit(connection, username);
+  }
+
+  /** The status to answer a login with; undefined when a cluster node answers it later. */
+  #login(connection: Connection, username: string): Buffer | undefined {
     if (connection.username !== undefined) return encodeStatus(Status.AlreadyLoggedIn);
     if (!isValidUsername(username)) return encodeStatus(Status.UsernameInvalid);
+    if (this.#cluster !== undefined) {
+      this.#cluster.login(connection, username);
+      return undefined;
+    }
     if (!this.#presence.claim(username, connection)) return encodeStatus(Status.UsernameTaken);
     connection.username = username;
     this.#loginDeadlines.cancel(connection.loginTicket);

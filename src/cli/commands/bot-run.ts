@@ -13,7 +13,7 @@ import { whenAborted, writeLine, type CliIo } from '../io.js';
 import { requireUsername, resolveSettings, type Settings } from '../settings.js';
 import type { BotHttpOptions } from '../../bot/http-routes.js';
 import { DEFAULT_BOT_NAME, DEFAULT_STATE_DIR, parseHttpAddress, type BotFlags } from './bot.js';
-import { startAnnouncedServer, stopAnnouncedServer } from './server-run.js';
+import { standaloneOptions, startAnnouncedServer, stopAnnouncedServer } from './server-run.js';
 
 /** One bot to run: a username and its checked plugins. */
 interface BotPlan {
@@ -153,7 +153,7 @@ async function runBotsLogging(plans: BotPlan[], flags: BotFlags, settings: Setti
   let server: SupServer | undefined;
   if (flags.embeddedServer) {
     const logger = childLogger(log, { component: 'server' });
-    server = await startAnnouncedServer({ ...settings.loaded.config.server, host: settings.host, port: settings.port, logger }, io);
+    server = await startAnnouncedServer({ ...standaloneOptions(settings.loaded.config.server), host: settings.host, port: settings.port, logger }, io);
     settings = { ...settings, port: server.address!.port };
   }
   const runtimes = plans.map((plan) =>
