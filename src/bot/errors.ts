@@ -16,7 +16,7 @@ export const BotErrorCode = {
   PluginDuplicateCommand: 'SUP_PLUGIN_DUPLICATE_COMMAND',
   /** A command spec or hear pattern is not usable. */
   PluginInvalidRegistration: 'SUP_PLUGIN_INVALID_REGISTRATION',
-  /** A runtime option (limits, username, state directory) is missing or out of range. */
+  /** A runtime option (limits, username, state directory, admins, fallback, http) is missing or out of range. */
   InvalidOption: 'SUP_BOT_INVALID_OPTION',
   /** `start()` was called on a bot that was already started. */
   AlreadyStarted: 'SUP_BOT_ALREADY_STARTED',

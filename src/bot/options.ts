@@ -1,4 +1,17 @@
-import { isInteger, isNumberAbove, isObject, isString, plainPath, type Shape } from '../protocol/option-schema.js';
+import {
+  isArrayOf,
+  isBoolean,
+  isInteger,
+  isNumberAbove,
+  isObject,
+  isRequired,
+  isString,
+  plainPath,
+  show,
+  type Check,
+  type Shape,
+} from '../protocol/option-schema.js';
+import { usernameProblem } from '../protocol/username.js';
 import { BotOptionError } from './errors.js';
 
 /** Senders whose messages are handled at the same time. */
@@ -94,9 +107,29 @@ const checkLimits = isObject(BOT_LIMITS_SHAPE, 'ignore');
 /** The bounds of the HTTP listener's options (`http` as an object). */
 export const BOT_HTTP_SHAPE = {
   host: isString,
-  port: isInteger(0, 65_535),
+  port: isRequired(isInteger(0, 65_535)),
   maxBodyBytes: isInteger(1),
 } as const satisfies Shape;
+
+const isUsername: Check = (value, path, style) => {
+  const problem = typeof value === 'string' ? usernameProblem(value) : 'it is not a string';
+  return problem === undefined ? undefined : { path, message: `${style(path)} must be a username, got ${show(value)}: ${problem}` };
+};
+
+/** The bounds of the bot's other options (admins, fallback, the HTTP listener); the CLI's config schema uses these as they are. */
+export const BOT_EXTRAS_SHAPE = {
+  admins: isArrayOf(isUsername),
+  fallback: isBoolean,
+  http: BOT_HTTP_SHAPE,
+} as const satisfies Shape;
+
+const checkExtras = isObject(BOT_EXTRAS_SHAPE, 'ignore');
+
+/** Rejects `admins`, `fallback` or `http` values the runtime cannot run with; errors name the option's path. */
+export function checkBotExtras(options: unknown): void {
+  const problem = checkExtras(options, '', plainPath);
+  if (problem) throw new BotOptionError(problem.path, problem.message);
+}
 
 /**
  * Fills in defaults and rejects values the runtime cannot run with. Takes `unknown` so the

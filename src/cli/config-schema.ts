@@ -2,12 +2,11 @@
  * What a config file may hold, composed from each layer's own option bounds (client, server,
  * bot) rather than restating them; an unknown key or a wrong value is reported with its path.
  */
-import { BOT_HTTP_SHAPE, BOT_LIMITS_SHAPE } from '../bot/options.js';
+import { BOT_EXTRAS_SHAPE, BOT_LIMITS_SHAPE } from '../bot/options.js';
 import { CLIENT_OPTIONS_SHAPE } from '../client/options.js';
 import {
   isAnything,
   isArrayOf,
-  isBoolean,
   isEither,
   isInteger,
   isObject,
@@ -40,9 +39,9 @@ const checkBot: Check = isObject({
   plugins: isArrayOf(isEither(isString, isObject({ module: isString, options: isAnything }))),
   stateDir: isString,
   apology: isString,
-  admins: isArrayOf(isString),
-  fallback: isBoolean,
-  http: isEither(isString, isObject(BOT_HTTP_SHAPE)),
+  admins: BOT_EXTRAS_SHAPE.admins,
+  fallback: BOT_EXTRAS_SHAPE.fallback,
+  http: isEither(isString, isObject(BOT_EXTRAS_SHAPE.http)),
   limits: BOT_LIMITS_SHAPE,
 });
 

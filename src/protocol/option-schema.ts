@@ -37,6 +37,16 @@ export const isString: Check = (value, path, style) =>
 
 export const isAnything: Check = () => undefined;
 
+// The checks made by isRequired, so an object check reports their key when it is absent.
+const REQUIRED = new WeakSet<Check>();
+
+/** A key that has no default: an object check reports it when it is absent. */
+export function isRequired(check: Check): Check {
+  const required: Check = (value, path, style) => (value === undefined ? { path, message: `${style(path)} is required` } : check(value, path, style));
+  REQUIRED.add(required);
+  return required;
+}
+
 export const isBoolean: Check = (value, path, style) =>
   typeof value === 'boolean' ? undefined : problem(path, style, 'true or false', value);
 
@@ -75,9 +85,10 @@ type UnknownKeys = 'refuse' | 'ignore';
  */
 export function isObject(shape: Shape, unknownKeys: UnknownKeys = 'refuse'): Check {
   const checks = new Map(Object.entries(shape).map(([key, entry]) => [key, checkOf(entry, unknownKeys)]));
+  const required = [...checks].filter(([, check]) => REQUIRED.has(check)).map(([key]) => key);
   return (value, path, style) => {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) return problem(path, style, 'an object', value);
-    const keys = unknownKeys === 'refuse' ? Object.keys(value) : [...checks.keys()];
+    const keys = unknownKeys === 'refuse' ? [...Object.keys(value), ...required.filter((key) => !(key in value))] : [...checks.keys()];
     for (const key of keys) {
       const child = (value as Record<string, unknown>)[key];
       const childPath = path ? `${path}.${key}` : key;
@@ -85,7 +96,7 @@ export function isObject(shape: Shape, unknownKeys: UnknownKeys = 'refuse'): Che
       if (check === undefined) {
         return { path: childPath, message: `unknown key ${style(childPath)} (known keys: ${[...checks.keys()].join(', ')})` };
       }
-      if (child === undefined && unknownKeys === 'ignore') continue;
+      if (child === undefined && unknownKeys === 'ignore' && !REQUIRED.has(check)) continue;
       const found = check(child, childPath, style);
       if (found) return found;
     }

@@ -533,4 +533,20 @@ describe('BotRuntime', () => {
       option: 'limits.rate.perSecond',
     });
   });
+
+  test('when admins, fallback or http are unusable, then the runtime refuses them with the bot schema\'s code and path', () => {
+    const base = { client: new ScriptedClient(), plugins: [], stateDir: '/tmp/x', username: 'bot' };
+    const bad: Array<[Partial<BotRuntimeOptions>, string, RegExp]> = [
+      [{ admins: ['alice', 'two words'] }, 'admins[1]', /^admins\[1\] must be a username, got "two words": /],
+      [{ admins: 'alice' as unknown as string[] }, 'admins', /^admins must be an array, got "alice"$/],
+      [{ fallback: 'no' as unknown as boolean }, 'fallback', /^fallback must be true or false, got "no"$/],
+      [{ http: { port: 70_000 } }, 'http.port', /^http\.port must be a whole number from 0 to 65535, got 70000$/],
+      [{ http: {} as { port: number } }, 'http.port', /^http\.port is required$/],
+      [{ http: { port: 0, maxBodyBytes: 0 } }, 'http.maxBodyBytes', /^http\.maxBodyBytes must be a whole number of at least 1, got 0$/],
+    ];
+    for (const [options, option, message] of bad) {
+      assert.throws(() => new BotRuntime({ ...base, ...options }), { code: 'SUP_BOT_INVALID_OPTION', option, message });
+    }
+    assert.doesNotThrow(() => new BotRuntime({ ...base, admins: ['alice'], fallback: false, http: { port: 0, maxBodyBytes: 1 } }));
+  });
 });
