@@ -28,15 +28,18 @@ export interface SupServerOptions {
   maxBufferedBytes?: number;
   /** How long `shutdown()` may spend writing out queued output before it closes what is left. @default 5000 */
   shutdownTimeoutMs?: number;
-  /** Who is online; pass a shared registry to replace the in-process one. */
-  presence?: Presence<unknown>;
   /** Makes this server one node of a cluster (see `sup server --cluster`); absent, it stands alone. */
   cluster?: ClusterLink;
   /** Where notable events (refusals, slow consumers, shutdown) are reported. @default silent */
   logger?: ServerLogger;
 }
 
-export type ResolvedServerOptions = Required<Omit<SupServerOptions, 'presence' | 'logger' | 'cluster'>>;
+/** Not public (the package exports `SupServerOptions` only): the server's tests instrument or pre-fill who is online. */
+export interface ServerInternalOptions extends SupServerOptions {
+  presence?: Presence<unknown>;
+}
+
+export type ResolvedServerOptions = Required<Omit<SupServerOptions, 'logger' | 'cluster'>>;
 
 export const SERVER_DEFAULTS: ResolvedServerOptions = {
   host: DEFAULT_HOST,

@@ -5,7 +5,8 @@ import { encodeContacts, encodeRecvPrefix, encodeStatus } from '../protocol/serv
 import { Status } from '../protocol/status.js';
 import { isValidUsername } from '../protocol/username.js';
 import { ClusterRouting } from './cluster-routing.js';
-import { Connection, ConnectionGroup } from './connection.js';
+import { Connection } from './connection.js';
+import { ConnectionGroup } from './connection-group.js';
 import { Deadlines } from './deadlines.js';
 import { fitConnectionsToDescriptors, REFUSALS_LINGERING_MAX } from './descriptor-limit.js';
 import { reply } from './status-queue.js';
@@ -14,7 +15,7 @@ import { frameCommandName } from './frame-command.js';
 import { IdleReaper } from './idle-reaper.js';
 import { OutputBudget } from './output-budget.js';
 import { drainConnections, NOTHING_DRAINED, type ShutdownSummary } from './shutdown.js';
-import { resolveServerOptions, type ResolvedServerOptions, type SupServerOptions } from './options.js';
+import { resolveServerOptions, type ResolvedServerOptions, type ServerInternalOptions, type SupServerOptions } from './options.js';
 import { silentServerLogger, type ServerLogger } from './logger.js';
 import { LocalPresence, type Presence } from './presence.js';
 
@@ -65,7 +66,7 @@ export class SupServer {
   constructor(options: SupServerOptions = {}) {
     this.options = resolveServerOptions(options);
     this.#log = options.logger ?? silentServerLogger;
-    this.#presence = (options.presence as Presence<Connection> | undefined) ?? new LocalPresence<Connection>();
+    this.#presence = ((options as ServerInternalOptions).presence as Presence<Connection> | undefined) ?? new LocalPresence<Connection>();
     this.#server = createServer(
       {
         highWaterMark: this.options.outputHighWaterMark,

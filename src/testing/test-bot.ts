@@ -2,15 +2,15 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BotHttpOptions } from '../bot/http-routes.js';
-import { BotRuntime, type BotCommand } from '../bot/runtime.js';
-import { exampleInput, statelessRegExp } from '../bot/commands.js';
+import { BotRuntime } from '../bot/runtime.js';
 import { preparePlugin, checkUniqueNames, type LoadedPlugin } from '../bot/loader.js';
 import type { BotLogger, LogLevel } from '../bot/logger.js';
 import type { BotLimits } from '../bot/options.js';
-import type { AnyPlugin, CommandExample } from '../bot/plugin.js';
+import type { AnyPlugin } from '../bot/plugin.js';
 import { SupClient, type SupClientState } from '../client/sup-client.js';
 import { SupServer } from '../server/sup-server.js';
 import type { SupServerOptions } from '../server/options.js';
+import { commandExamples, runExampleCases, type ExampleCase } from './command-examples.js';
 import { FaultTransport } from './fault-transport.js';
 import { ScriptedUser } from './scripted-user.js';
 import { TestBotError } from './errors.js';
@@ -21,6 +21,8 @@ const DEFAULT_RECEIVE_TIMEOUT_MS = 5_000;
 /** How long `idle` may take before it fails, naming what is still busy. */
 const DEFAULT_IDLE_TIMEOUT_MS = 10_000;
 const HOST = '127.0.0.1';
+
+export type { ExampleCase } from './command-examples.js';
 
 export interface TestBotOptions {
   /** The plugins, as their modules export them (`import echo from '../bots/echo.js'`). */
@@ -63,17 +65,6 @@ export interface TestLogEntry {
   level: LogLevel;
   event: string;
   fields: Record<string, unknown>;
-}
-
-/** One command example, runnable as a test. */
-export interface ExampleCase {
-  plugin: string;
-  command: string;
-  example: CommandExample;
-  /** `<command>: <input>`, for a test name. */
-  title: string;
-  /** Sends the example and checks the replies; throws if they differ or the bot logs an error. */
-  run(): Promise<void>;
 }
 
 /** Lets a held-off bot connect again. */
@@ -271,31 +262,12 @@ export class TestBot {
 
   /** Every command example of every plugin, in registration order, each runnable as a test. */
   examples(): ExampleCase[] {
-    return this.runtime.commands.flatMap((command) =>
-      (command.spec.examples ?? []).map((example) => {
-        const input = exampleInput(example);
-        return {
-          plugin: command.plugin,
-          command: command.spec.name,
-          example,
-          title: `${command.spec.name}: ${input}`,
-          run: () => this.#runExample(command, example),
-        };
-      }),
-    );
+    return commandExamples(this);
   }
 
   /** Runs every example in order; throws one error listing all that failed. */
   async runExamples(): Promise<void> {
-    const failures: string[] = [];
-    for (const example of this.examples()) {
-      try {
-        await example.run();
-      } catch (error) {
-        failures.push((error as Error).message);
-      }
-    }
-    if (failures.length > 0) throw new Error(`${failures.length} command example(s) failed:\n${failures.join('\n')}`);
+    await runExampleCases(this.examples());
   }
 
   /**
@@ -451,32 +423,6 @@ export class TestBot {
     return failure;
   }
 
-  async #runExample(command: BotCommand, example: CommandExample): Promise<void> {
-    const input = exampleInput(example);
-    const from = typeof example === 'string' ? 'alice' : (example.from ?? 'alice');
-    const user = this.user(from);
-    await user.online();
-    await this.idle();
-    user.take();
-    await user.send(input);
-    await this.idle();
-    if (typeof example === 'string' || example.reply === undefined) return;
-    const replies = user
-      .take()
-      .filter((message) => message.from === this.username)
-      .map((message) => message.text);
-    const expected: ReadonlyArray<string | RegExp> = Array.isArray(example.reply) ? example.reply : [example.reply as string | RegExp];
-    const matches =
-      replies.length === expected.length &&
-      expected.every((want, i) => (typeof want === 'string' ? replies[i] === want : statelessRegExp(want).test(replies[i]!)));
-    if (!matches) {
-      throw new Error(
-        `example ${JSON.stringify(input)} of command "${command.spec.name}" (plugin ${command.plugin}) from ${from}: ` +
-          `expected ${describeReplies(expected)}, got ${describeReplies(replies)}`,
-      );
-    }
-  }
-
   #required<T>(value: T | undefined): T {
     if (value === undefined) throw new Error('the test bot is not started');
     return value;
@@ -497,9 +443,4 @@ function waitForState(client: SupClient, done: (state: SupClientState) => boolea
     };
     client.on('state', onState);
   });
-}
-
-function describeReplies(replies: ReadonlyArray<string | RegExp>): string {
-  if (replies.length === 0) return 'no reply';
-  return `[${replies.map((reply) => (typeof reply === 'string' ? JSON.stringify(reply) : String(reply))).join(', ')}]`;
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import type { ServerLogger } from '../../src/server/logger.js';
-import type { SupServerOptions } from '../../src/server/options.js';
+import type { ServerInternalOptions } from '../../src/server/options.js';
 import { SupServer } from '../../src/server/sup-server.js';
 import { RawPeer, type Cleanup } from './raw-peer.js';
 
@@ -11,7 +11,7 @@ import { RawPeer, type Cleanup } from './raw-peer.js';
  */
 export async function startServer(
   cleanup: Cleanup,
-  options: SupServerOptions = {},
+  options: ServerInternalOptions = {},
 ): Promise<{ server: SupServer; port: number }> {
   const nats = process.env.SUP_TEST_CLUSTER;
   if (nats !== undefined && nats !== '') {
