@@ -119,9 +119,9 @@ function launchServer(target: Target, command: string, args: readonly string[], 
   });
 }
 
-/** The nats-server binary on PATH, or undefined. */
+/** The nats-server binary on PATH (or in /usr/sbin, where Debian puts it, off an ordinary user's PATH), or undefined. */
 export function findNatsServer(): string | undefined {
-  const found = spawnSync('sh', ['-c', 'command -v nats-server'], { encoding: 'utf8' });
+  const found = spawnSync('sh', ['-c', 'command -v nats-server || command -v /usr/sbin/nats-server'], { encoding: 'utf8' });
   const path = found.stdout.trim();
   return found.status === 0 && path ? path : undefined;
 }
