@@ -2,6 +2,7 @@ import { DEFAULT_HOST, DEFAULT_MAX_FRAME_BYTES, DEFAULT_PORT } from '../protocol
 import { ServerOptionError } from './errors.js';
 import type { ServerLogger } from './logger.js';
 import type { Presence } from './presence.js';
+import type { MetricsEndpointOptions, ServerTlsOptions } from './tls-options.js';
 
 export interface SupServerOptions {
   /** @default '127.0.0.1' */
@@ -24,9 +25,17 @@ export interface SupServerOptions {
   presence?: Presence<unknown>;
   /** Where notable events (refusals, slow consumers, shutdown) are reported. @default silent */
   logger?: ServerLogger;
+  /** Connections from one address past this are refused with 201; `0` is no limit. @default 100 */
+  maxConnectionsPerIp?: number;
+  /** Serve TLS only, from these files (read by `listen()`). @default plain TCP */
+  tls?: ServerTlsOptions;
+  /** Names only a connection whose verified client certificate names them may take (needs `tls.clientCaFile`). @default [] */
+  reserve?: readonly string[];
+  /** Serve Prometheus text at `/metrics` and `/healthz` on this HTTP address. @default off */
+  metrics?: MetricsEndpointOptions;
 }
 
-export type ResolvedServerOptions = Required<Omit<SupServerOptions, 'presence' | 'logger'>>;
+export type ResolvedServerOptions = Required<Omit<SupServerOptions, 'presence' | 'logger' | 'tls' | 'reserve' | 'metrics'>>;
 
 export const SERVER_DEFAULTS: ResolvedServerOptions = {
   host: DEFAULT_HOST,
@@ -37,6 +46,7 @@ export const SERVER_DEFAULTS: ResolvedServerOptions = {
   maxOutputBytes: 8 * 1024 * 1024,
   outputHighWaterMark: 64 * 1024,
   keepAliveMs: 30_000,
+  maxConnectionsPerIp: 100,
 };
 
 function requireInteger(name: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER): void {
@@ -63,5 +73,6 @@ export function resolveServerOptions(options: SupServerOptions = {}): ResolvedSe
   requireInteger('maxOutputBytes', resolved.maxOutputBytes, 1024);
   requireInteger('outputHighWaterMark', resolved.outputHighWaterMark, 1024);
   requireInteger('keepAliveMs', resolved.keepAliveMs, 1000);
+  requireInteger('maxConnectionsPerIp', resolved.maxConnectionsPerIp, 0);
   return resolved;
 }

@@ -1,4 +1,5 @@
 import { connect, type Socket } from 'node:net';
+import { connect as connectTls, type ConnectionOptions } from 'node:tls';
 import { EotFrames } from './eot-frames.js';
 
 /** Anything that runs cleanup when a test ends; node:test's TestContext is one. */
@@ -58,6 +59,25 @@ export class RawPeer {
       const onError = (error: Error): void => reject(error);
       socket.once('error', onError);
       socket.once('connect', () => {
+        socket.off('error', onError);
+        resolve(peer);
+      });
+    });
+  }
+
+  /**
+   * Opens a TLS connection to 127.0.0.1:port (servername localhost); resolves once the
+   * handshake is done, rejects if it fails.
+   */
+  static connectTls(port: number, cleanup: Cleanup, tls: ConnectionOptions): Promise<RawPeer> {
+    const socket = connectTls({ port, host: '127.0.0.1', servername: 'localhost', ...tls });
+    const peer = new RawPeer(socket);
+    cleanup.after(() => peer.destroy());
+    peer.startReading();
+    return new Promise((resolve, reject) => {
+      const onError = (error: Error): void => reject(error);
+      socket.once('error', onError);
+      socket.once('secureConnect', () => {
         socket.off('error', onError);
         resolve(peer);
       });
