@@ -10,6 +10,9 @@ export { parseServerFrame, encodeStatus, encodeRecv, encodeRecvPrefix, encodeCon
 
 export { SupServer, type SupServerStats } from './server/sup-server.js';
 export { SERVER_DEFAULTS, type SupServerOptions } from './server/options.js';
+export type { ServerTlsOptions, MetricsEndpointOptions } from './server/tls-options.js';
+export type { SupServerCounters } from './server/counters.js';
+export type { ServerLogger } from './server/logger.js';
 export { LocalPresence, type Presence } from './server/presence.js';
 export { SupServerError, ServerOptionError, ServerListenError } from './server/errors.js';
 
@@ -19,6 +22,7 @@ export {
   SupError,
   SupErrorCode,
   SupStatusError,
+  SupNotAuthorizedError,
   SupConnectionError,
   SupTimeoutError,
   SupClosedError,
@@ -29,7 +33,7 @@ export {
   type SupCommand,
 } from './client/errors.js';
 export { backoffDelay, backoffCeiling, serverFullDelay, type BackoffOptions } from './client/backoff.js';
-export { createNodeTransport, type NodeTransportOptions } from './client/node-transport.js';
+export { createNodeTransport, type NodeTransportOptions, type ClientTlsOptions } from './client/node-transport.js';
 export type { Transport, TransportConnection, TransportHandlers, TransportTarget } from './client/transport.js';
 
 export {

@@ -1,12 +1,13 @@
 import type { Command } from 'commander';
 import { integerOption } from './option-parsers.js';
+import { addTlsOptions } from './tls-options.js';
 
 // A client cannot connect to port 0 (only `sup server` may ask for any free port).
 const parseClientPort = integerOption(1, 65_535);
 
 /** The flags every client command takes; precedence is flag, env, config file, default. */
 export function addCommonOptions(command: Command): Command {
-  return command
+  return addTlsOptions(command)
     .option('-H, --host <host>', 'server host (env SUP_HOST; default: 127.0.0.1)')
     .option('-p, --port <port>', 'server port (env SUP_PORT; default: 7877)', parseClientPort)
     .option('-u, --user <name>', 'username to log in as (env SUP_USER)')

@@ -21,6 +21,8 @@ export function isInteger(min: number, max = Number.MAX_SAFE_INTEGER): Check {
 
 export const isAnything: Check = () => undefined;
 
+export const isBoolean: Check = (value, path) => (typeof value === 'boolean' ? undefined : `"${path}" must be true or false, got ${show(value)}`);
+
 export function isOneOf(...choices: readonly string[]): Check {
   return (value, path) =>
     typeof value === 'string' && choices.includes(value)

@@ -6,6 +6,7 @@ import { CliError } from './cli-error.js';
 import {
   isAnything,
   isArrayOf,
+  isBoolean,
   isEither,
   isInteger,
   isNumber,
@@ -42,12 +43,23 @@ export interface SupConfig {
   port?: number;
   user?: string;
   timeout?: number;
+  /** `true` (the system's CAs) or PEM files, relative to the config file. */
+  tls?: boolean | { ca?: string; cert?: string; key?: string };
   server?: {
     host?: string;
     port?: number;
     maxFrameBytes?: number;
     maxConnections?: number;
     loginTimeoutMs?: number;
+    maxConnectionsPerIp?: number;
+    /** Paths relative to the config file. */
+    tlsCert?: string;
+    tlsKey?: string;
+    tlsClientCa?: string;
+    requireClientCert?: boolean;
+    reserve?: string[];
+    /** `HOST:PORT` of the metrics endpoint. */
+    metrics?: string;
   };
   /** One bot, or several sharing one process (each with its own username). */
   bot?: BotConfig | BotConfig[];
@@ -75,12 +87,20 @@ const checkConfig: Check = isObject({
   port: isInteger(1, 65_535),
   user: isString,
   timeout: isInteger(1),
+  tls: isEither(isBoolean, isObject({ ca: isString, cert: isString, key: isString })),
   server: isObject({
     host: isString,
     port: isInteger(0, 65_535),
     maxFrameBytes: isInteger(64),
     maxConnections: isInteger(1),
     loginTimeoutMs: isInteger(1),
+    maxConnectionsPerIp: isInteger(0),
+    tlsCert: isString,
+    tlsKey: isString,
+    tlsClientCa: isString,
+    requireClientCert: isBoolean,
+    reserve: isArrayOf(isString),
+    metrics: isString,
   }),
   bot: isOneOrMany(checkBot),
 });

@@ -1,7 +1,7 @@
 import { DEFAULT_HOST, DEFAULT_MAX_FRAME_BYTES, DEFAULT_PORT } from '../protocol/constants.js';
 import { usernameProblem } from '../protocol/username.js';
 import { SupInvalidArgumentError } from './errors.js';
-import { createNodeTransport } from './node-transport.js';
+import { createNodeTransport, type ClientTlsOptions } from './node-transport.js';
 import type { Transport } from './transport.js';
 
 /** How the client reconnects; every field is optional. */
@@ -58,7 +58,14 @@ export interface SupClientOptions {
   probeTimeoutMs?: number;
   /** The server's frame limit, EOT not counted: longer messages are refused before they are sent. @default 16384 */
   maxFrameBytes?: number;
-  /** How connections are opened. @default createNodeTransport() (plain TCP) */
+  /**
+   * Speak TLS: `true` verifies the server's certificate with the system's CAs; an object
+   * gives the CA, a client certificate and key (PEM), `servername` or `rejectUnauthorized`.
+   * Not together with `transport` (give `createNodeTransport({ tls })` there instead).
+   * @default plain TCP
+   */
+  tls?: true | ClientTlsOptions;
+  /** How connections are opened. @default createNodeTransport({ tls }) */
   transport?: Transport;
 }
 
@@ -135,7 +142,12 @@ export function resolveClientOptions(options: SupClientOptions): ResolvedClientO
   if (!Number.isInteger(port) || port < 1 || port > 65_535) throw invalid('port', 'a whole number from 1 to 65535', port);
   const onReconnect = options.onReconnect ?? CLIENT_DEFAULTS.onReconnect;
   if (onReconnect !== 'resend' && onReconnect !== 'reject') throw invalid('onReconnect', "'resend' or 'reject'", onReconnect);
-  const transport = options.transport ?? createNodeTransport();
+  const tls = options.tls;
+  if (tls !== undefined && tls !== true && (typeof tls !== 'object' || tls === null)) throw invalid('tls', 'true or an object', tls);
+  if (tls !== undefined && options.transport !== undefined) {
+    throw invalid('tls', 'left out when a transport is given (pass it to createNodeTransport({ tls }) instead)', 'both');
+  }
+  const transport = options.transport ?? createNodeTransport(tls === undefined ? {} : { tls });
   if (typeof transport?.connect !== 'function') throw invalid('transport', 'an object with a connect() method', transport);
   return {
     host,

@@ -9,6 +9,8 @@ export interface Cleanup {
 
 export interface RawPeerOptions {
   host?: string;
+  /** The local address to connect from, e.g. 127.0.0.2 to count as another address. */
+  localAddress?: string;
   /** When false, nothing is read until `startReading()`, like a client that never reads. @default true */
   read?: boolean;
 }
@@ -51,7 +53,7 @@ export class RawPeer {
 
   /** Opens a connection to 127.0.0.1:port; `cleanup` destroys it when the test ends. */
   static connect(port: number, cleanup: Cleanup, options: RawPeerOptions = {}): Promise<RawPeer> {
-    const socket = connect({ port, host: options.host ?? '127.0.0.1' });
+    const socket = connect({ port, host: options.host ?? '127.0.0.1', localAddress: options.localAddress });
     const peer = new RawPeer(socket);
     cleanup.after(() => peer.destroy());
     if (options.read !== false) peer.startReading();

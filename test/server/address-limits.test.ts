@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
-import { connect } from 'node:net';
 import { after, describe, test } from 'node:test';
 import { AddressLimits } from '../../src/server/address-limits.js';
 import { SERVER_DEFAULTS } from '../../src/server/options.js';
@@ -48,12 +46,8 @@ describe('SupServer maxConnectionsPerIp', { timeout: 30_000 }, () => {
     assert.deepEqual(server.counters.connectionsRefused, { 'max-connections-per-ip': 1 });
 
     // Another address of this machine has its own count.
-    const elsewhere = connect({ port, host: '127.0.0.1', localAddress: '127.0.0.2' });
-    t.after(() => elsewhere.destroy());
-    await once(elsewhere, 'connect');
-    elsewhere.write('login dave\x04');
-    const [answer] = await once(elsewhere, 'data');
-    assert.equal(String(answer), `${OK}\x04`);
+    const elsewhere = await RawPeer.connect(port, t, { localAddress: '127.0.0.2' });
+    assert.deepEqual(await elsewhere.request('login dave'), [OK]);
 
     assert.deepEqual(await alice.request('quit alice'), [OK]);
     await alice.closed;

@@ -13,6 +13,7 @@ import { ExitCode } from '../exit-codes.js';
 import { whenAborted, writeLine, type CliIo } from '../io.js';
 import { requireUsername, resolveSettings, type Settings } from '../settings.js';
 import { DEFAULT_BOT_NAME, DEFAULT_STATE_DIR, type BotFlags } from './bot.js';
+import { serverOptionsFrom } from '../server-options.js';
 import { startAnnouncedServer } from './server-run.js';
 
 /** One bot to run: a username and its checked plugins. */
@@ -24,7 +25,8 @@ interface BotPlan {
 }
 
 export async function runBotCommand(modules: string[], flags: BotFlags, io: CliIo): Promise<void> {
-  const settings = await resolveSettings({ host: flags.host, port: flags.port, user: flags.user, config: flags.config }, io);
+  const { host, port, user, config, tls, tlsCa, tlsCert, tlsKey } = flags;
+  const settings = await resolveSettings({ host, port, user, config, tls, tlsCa, tlsCert, tlsKey }, io);
   const plans = await planBots(modules, flags, settings, io);
   if (flags.check) {
     for (const plan of plans) checkBot(plan, settings);
@@ -107,7 +109,7 @@ async function plan(
 }
 
 function createRuntime(plan: BotPlan, settings: Settings, logger: BotLogger): BotRuntime {
-  const client = new SupClient({ host: settings.host, port: settings.port, username: plan.username });
+  const client = new SupClient({ host: settings.host, port: settings.port, tls: settings.tls, username: plan.username });
   try {
     return new BotRuntime({
       client,
@@ -133,7 +135,8 @@ async function runBots(plans: BotPlan[], flags: BotFlags, settings: Settings, io
   const log = createLineLogger((line) => writeLine(io.stderr, line), flags.logFormat);
   let server: SupServer | undefined;
   if (flags.embeddedServer) {
-    server = await startAnnouncedServer({ ...settings.loaded.config.server, host: settings.host, port: settings.port }, io);
+    const { config, file } = settings.loaded;
+    server = await startAnnouncedServer({ ...serverOptionsFrom({}, config.server, file, io.cwd), host: settings.host, port: settings.port }, io);
     settings = { ...settings, port: server.address!.port };
   }
   const runtimes = plans.map((plan) =>

@@ -1,24 +1,25 @@
 import { createLineLogger } from '../../bot/logger.js';
-import { SupServerError } from '../../server/errors.js';
+import { ServerOptionError, SupServerError } from '../../server/errors.js';
 import type { SupServerOptions } from '../../server/options.js';
 import { SupServer } from '../../server/sup-server.js';
 import { CliError } from '../cli-error.js';
 import { ExitCode } from '../exit-codes.js';
 import { formatHostPort, whenAborted, writeLine, type CliIo } from '../io.js';
+import { serverOptionsFrom } from '../server-options.js';
 import { loadConfigFor } from '../settings.js';
 import type { ServerFlags } from './server.js';
 
 export async function runServerCommand({ config: configFlag, logFormat, ...flags }: ServerFlags, io: CliIo): Promise<void> {
-  const { config } = await loadConfigFor(configFlag, io);
+  const { config, file } = await loadConfigFor(configFlag, io);
   const logger = createLineLogger((line) => writeLine(io.stderr, line), logFormat);
-  const server = await startAnnouncedServer({ ...config.server, ...definedOnly(flags), logger }, io);
+  const server = await startAnnouncedServer({ ...serverOptionsFrom(flags, config.server, file, io.cwd), logger }, io);
   await whenAborted(io.shutdown);
   await server.close();
 }
 
 /**
- * Starts a server and prints the one line scripts wait for. Bad options are a usage error
- * (exit 2); an address that cannot be bound is a network error (exit 3).
+ * Starts a server and prints the one line scripts wait for. Bad options (TLS files
+ * included) are a usage error (exit 2); an address that cannot be bound is a network error (exit 3).
  */
 export async function startAnnouncedServer(options: SupServerOptions, io: CliIo): Promise<SupServer> {
   let server: SupServer;
@@ -29,13 +30,11 @@ export async function startAnnouncedServer(options: SupServerOptions, io: CliIo)
     throw error;
   }
   const address = await server.listen().catch((error: unknown) => {
-    if (error instanceof SupServerError) throw new CliError(ExitCode.Network, error.message, { cause: error });
+    if (error instanceof SupServerError) {
+      throw new CliError(error instanceof ServerOptionError ? ExitCode.Usage : ExitCode.Network, error.message, { cause: error });
+    }
     throw error;
   });
   writeLine(io.stderr, `sup server listening on ${formatHostPort(address.address, address.port)}`);
   return server;
-}
-
-function definedOnly<T extends object>(values: T): Partial<T> {
-  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) as Partial<T>;
 }
