@@ -1,7 +1,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Target } from './wire.js';
+import { Target, type WireTls } from './wire.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** This checkout's CLI entry. */
@@ -16,6 +17,8 @@ export interface RunningServer {
   readonly target: Target;
   readonly host: string;
   readonly port: number;
+  /** Set when the server speaks TLS: what clients verify it with. */
+  readonly tls: WireTls | undefined;
   readonly pid: number;
   /** The end of what the server wrote to stderr, for error messages. */
   stderrTail(): string;
@@ -35,6 +38,15 @@ export interface SupServerLaunch {
   maxConnections: number;
   /** Another build's `bin/sup.js`, to compare it with this one. @default this checkout's */
   supBin?: string;
+  /** Serve TLS with this certificate. @default plain TCP */
+  tls?: BenchCertificate;
+}
+
+/** A server certificate for 127.0.0.1/localhost and the CA (PEM) that signed it. */
+export interface BenchCertificate {
+  certFile: string;
+  keyFile: string;
+  ca: string;
 }
 
 export function startSupServer(launch: SupServerLaunch): Promise<RunningServer> {
@@ -48,16 +60,31 @@ export function startSupServer(launch: SupServerLaunch): Promise<RunningServer> 
     '0',
     '--max-connections',
     String(launch.maxConnections),
+    // Every bench connection comes from 127.0.0.1; builds from before the per-address limit have no such flag.
+    ...(launch.supBin === undefined ? ['--max-connections-per-ip', '0'] : []),
+    ...(launch.tls ? ['--tls-cert', launch.tls.certFile, '--tls-key', launch.tls.keyFile] : []),
   ];
-  return launchServer(Target.Sup, process.execPath, args, /sup server listening on (.+):(\d+)/);
+  return launchServer(Target.Sup, process.execPath, args, /sup server listening on (.+):(\d+)/, launch.tls);
 }
 
-export function startNatsServer(binary: string): Promise<RunningServer> {
+export function startNatsServer(binary: string, tls?: BenchCertificate): Promise<RunningServer> {
   // `-p -1` picks a free port, and the log line names it.
-  return launchServer(Target.Nats, binary, ['-a', HOST, '-p', '-1'], /Listening for client connections on (.+):(\d+)/);
+  const args = ['-a', HOST, '-p', '-1', ...(tls ? ['-c', natsTlsConfig(tls)] : [])];
+  return launchServer(Target.Nats, binary, args, /Listening for client connections on (.+):(\d+)/, tls);
 }
 
-function launchServer(target: Target, command: string, args: readonly string[], ready: RegExp): Promise<RunningServer> {
+/**
+ * nats-server's TLS settings as a config file: its handshake timeout (0.5 s by default)
+ * is only settable there, and on a loaded machine opening thousands of connections needs
+ * the 10 s sup's own login timeout gives.
+ */
+function natsTlsConfig(tls: BenchCertificate): string {
+  const file = join(dirname(tls.certFile), 'nats-tls.conf');
+  writeFileSync(file, `tls {\n  cert_file: ${JSON.stringify(tls.certFile)}\n  key_file: ${JSON.stringify(tls.keyFile)}\n  timeout: 10\n}\n`);
+  return file;
+}
+
+function launchServer(target: Target, command: string, args: readonly string[], ready: RegExp, tls?: BenchCertificate): Promise<RunningServer> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
     running.add(child);
@@ -93,6 +120,7 @@ function launchServer(target: Target, command: string, args: readonly string[], 
         target,
         host: HOST,
         port: Number(match[2]),
+        tls: tls === undefined ? undefined : { ca: tls.ca },
         pid: child.pid!,
         stderrTail: () => stderr,
         stop: async () => {

@@ -1,4 +1,5 @@
 import { connect, type Socket } from 'node:net';
+import { connect as connectTls } from 'node:tls';
 
 /** Which server the load generator talks to. */
 export const Target = { Sup: 'sup', Nats: 'nats' } as const;
@@ -10,8 +11,47 @@ export const CR = 0x0d;
 
 const CONNECT_TIMEOUT_MS = 15_000;
 
-/** Opens a TCP connection with Nagle off, as a latency benchmark needs. */
-export function open(host: string, port: number): Promise<Socket> {
+/** TLS for the bench's connections: the CA that signed the server's certificate (PEM). */
+export interface WireTls {
+  ca: string;
+}
+
+/**
+ * Opens a connection with Nagle off, as a latency benchmark needs; with `tls`, a TLS one.
+ * `afterInfoLine`: the server speaks a line in clear text before TLS starts (nats-server 2.9's INFO).
+ */
+export async function open(host: string, port: number, tls?: WireTls, afterInfoLine = false): Promise<Socket> {
+  const socket = await openTcp(host, port);
+  if (tls === undefined) return socket;
+  try {
+    if (afterInfoLine) await exchange(socket, '', (received) => (received.includes('\r\n') ? received.length : -1), 'INFO before TLS');
+    return await startTls(socket, tls);
+  } catch (error) {
+    socket.destroy();
+    throw error;
+  }
+}
+
+function startTls(socket: Socket, tls: WireTls): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const secure = connectTls({ socket, ca: tls.ca, servername: 'localhost' });
+    const timer = setTimeout(() => {
+      secure.destroy();
+      reject(new Error(`TLS handshake took over ${CONNECT_TIMEOUT_MS} ms`));
+    }, CONNECT_TIMEOUT_MS);
+    secure.once('secureConnect', () => {
+      clearTimeout(timer);
+      secure.off('error', reject);
+      resolve(secure);
+    });
+    secure.once('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+  });
+}
+
+function openTcp(host: string, port: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const socket = connect({ host, port, noDelay: true });
     const timer = setTimeout(() => {
@@ -67,7 +107,7 @@ export function exchange(
     socket.on('data', onData);
     socket.once('error', onError);
     socket.once('close', onClose);
-    socket.write(request, 'latin1');
+    if (request !== '') socket.write(request, 'latin1');
   });
 }
 
@@ -96,8 +136,8 @@ export function natsPongComplete(received: Buffer): number {
 export const NATS_CONNECT = 'CONNECT {"verbose":true,"pedantic":false}\r\n';
 
 /** Opens and logs in one connection that will then sit idle. */
-export async function openIdle(target: Target, host: string, port: number, name: string): Promise<Socket> {
-  const socket = await open(host, port);
+export async function openIdle(target: Target, host: string, port: number, name: string, tls?: WireTls): Promise<Socket> {
+  const socket = await open(host, port, tls, target === Target.Nats);
   try {
     if (target === Target.Sup) {
       await exchange(socket, `login ${name}\x04`, supLoginComplete(name), `login ${name}`);
