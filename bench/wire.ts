@@ -33,32 +33,21 @@ export async function open(host: string, port: number, tls?: WireTls, afterInfoL
 }
 
 function startTls(socket: Socket, tls: WireTls): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const secure = connectTls({ socket, ca: tls.ca, servername: 'localhost' });
-    const timer = setTimeout(() => {
-      secure.destroy();
-      reject(new Error(`TLS handshake took over ${CONNECT_TIMEOUT_MS} ms`));
-    }, CONNECT_TIMEOUT_MS);
-    secure.once('secureConnect', () => {
-      clearTimeout(timer);
-      secure.off('error', reject);
-      resolve(secure);
-    });
-    secure.once('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-  });
+  return whenReady(connectTls({ socket, ca: tls.ca, servername: 'localhost' }), 'secureConnect', 'the TLS handshake');
 }
 
 function openTcp(host: string, port: number): Promise<Socket> {
+  return whenReady(connect({ host, port, noDelay: true }), 'connect', `connecting to ${host}:${port}`);
+}
+
+/** Resolves with `socket` once `ready` fires; fails on an error or after CONNECT_TIMEOUT_MS. */
+function whenReady(socket: Socket, ready: 'connect' | 'secureConnect', what: string): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = connect({ host, port, noDelay: true });
     const timer = setTimeout(() => {
       socket.destroy();
-      reject(new Error(`connecting to ${host}:${port} took over ${CONNECT_TIMEOUT_MS} ms`));
+      reject(new Error(`${what} took over ${CONNECT_TIMEOUT_MS} ms`));
     }, CONNECT_TIMEOUT_MS);
-    socket.once('connect', () => {
+    socket.once(ready, () => {
       clearTimeout(timer);
       socket.off('error', reject);
       resolve(socket);

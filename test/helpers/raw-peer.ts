@@ -54,17 +54,7 @@ export class RawPeer {
   /** Opens a connection to 127.0.0.1:port; `cleanup` destroys it when the test ends. */
   static connect(port: number, cleanup: Cleanup, options: RawPeerOptions = {}): Promise<RawPeer> {
     const socket = connect({ port, host: options.host ?? '127.0.0.1', localAddress: options.localAddress });
-    const peer = new RawPeer(socket);
-    cleanup.after(() => peer.destroy());
-    if (options.read !== false) peer.startReading();
-    return new Promise((resolve, reject) => {
-      const onError = (error: Error): void => reject(error);
-      socket.once('error', onError);
-      socket.once('connect', () => {
-        socket.off('error', onError);
-        resolve(peer);
-      });
-    });
+    return RawPeer.#opened(socket, 'connect', cleanup, options.read !== false);
   }
 
   /**
@@ -73,13 +63,18 @@ export class RawPeer {
    */
   static connectTls(port: number, cleanup: Cleanup, tls: ConnectionOptions): Promise<RawPeer> {
     const socket = connectTls({ port, host: '127.0.0.1', servername: 'localhost', ...tls });
+    return RawPeer.#opened(socket, 'secureConnect', cleanup, true);
+  }
+
+  /** A peer on `socket`, destroyed when the test ends; resolves once `ready` fires. */
+  static #opened(socket: Socket, ready: 'connect' | 'secureConnect', cleanup: Cleanup, read: boolean): Promise<RawPeer> {
     const peer = new RawPeer(socket);
     cleanup.after(() => peer.destroy());
-    peer.startReading();
+    if (read) peer.startReading();
     return new Promise((resolve, reject) => {
       const onError = (error: Error): void => reject(error);
       socket.once('error', onError);
-      socket.once('secureConnect', () => {
+      socket.once(ready, () => {
         socket.off('error', onError);
         resolve(peer);
       });
