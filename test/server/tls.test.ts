@@ -133,6 +133,37 @@ describe('server TLS', () => {
     assert.deepEqual(logger.events('plaintext-on-network'), []);
   });
 
+  test('when a client pipelines over TLS, then every frame is answered in order and every message arrives in order', async (t) => {
+    const { port } = await startTlsServer(t);
+    const sender = await tlsPeer(t, port);
+    const receiver = await tlsPeer(t, port);
+    assert.deepEqual(await receiver.request('login receiver'), ['status 000 OK']);
+    const count = 500;
+    const frames = ['login sender', ...Array.from({ length: count }, (_, i) => `send receiver message ${i}`), 'contact receiver'];
+    const answers = await sender.request(frames);
+    assert.deepEqual(answers, ['status 000 OK', ...Array.from({ length: count }, () => 'status 000 OK'), 'status 001 Online']);
+    assert.deepEqual(await receiver.frames(count), Array.from({ length: count }, (_, i) => `recv sender message ${i}`));
+  });
+
+  test('when a TLS receiver never reads, then it is closed as a slow consumer and later sends to it get 104', async (t) => {
+    const { port, server, logger } = await startTlsServer(t, { maxOutputBytes: 64 * 1024 });
+    const slow = await tlsPeer(t, port);
+    assert.deepEqual(await slow.request('login slow'), ['status 000 OK']);
+    slow.socket.pause();
+    const fast = await tlsPeer(t, port);
+    assert.deepEqual(await fast.request('login fast'), ['status 000 OK']);
+    const message = 'm'.repeat(8 * 1024);
+    let statuses: string[] = [];
+    // Kernel buffers absorb a few megabytes first; 64 MiB without a close means no limit at all.
+    for (let sent = 0; sent < 64 * 1024 * 1024 && !statuses.includes('status 104 Messaged User Not Online'); sent += 64 * message.length) {
+      statuses = await fast.request(Array.from({ length: 64 }, () => `send slow ${message}`));
+    }
+    assert.ok(statuses.includes('status 104 Messaged User Not Online'), 'the slow consumer was never closed');
+    assert.deepEqual(await fast.request(['contact slow', 'send slow again']), ['status 103 Offline', 'status 104 Messaged User Not Online']);
+    assert.equal(server.counters.slowConsumerDisconnects, 1);
+    assert.equal(logger.events('slow-consumer')[0]?.fields.user, 'slow');
+  });
+
   test('when the server is closed, then connections still in or past the handshake are closed too', async (t) => {
     const { port, server } = await startTlsServer(t);
     const peer = await tlsPeer(t, port);
