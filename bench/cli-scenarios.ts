@@ -82,10 +82,10 @@ export async function startupSection(runs: number, maxConnections: number): Prom
   }
 }
 
-const ECHO_BOT = join(REPO_ROOT, 'bots', 'echo.js');
+export const ECHO_BOT = join(REPO_ROOT, 'bots', 'echo.js');
 
 /** Asks the server whether `name` is online, over a fresh connection. */
-async function isOnline(server: RunningServer, name: string): Promise<boolean> {
+export async function isOnline(server: RunningServer, name: string): Promise<boolean> {
   const socket = await open(server.host, server.port);
   try {
     await exchange(socket, 'login bench-probe\x04', supLoginComplete('bench-probe'), 'login bench-probe');

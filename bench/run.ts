@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, release, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { botFloodSection } from './bot-flood.js';
 import { echoSection, startupSection, type Section } from './cli-scenarios.js';
 import { formatBytes, formatCores, formatMicros, formatRate, formatRatio, markdownTable } from './format.js';
 import { isClean, runIdle, runPairs, type IdleResult, type PairsResult } from './load.js';
@@ -31,7 +32,8 @@ nats-server too, interleaved, and prints a markdown table (also written to BENCH
 Options:
   --quick                 short runs (warm-up 0.3 s, 1 s measured, 1000 idle connections);
                           does not write BENCHMARKS.md unless --write is given
-  --only <groups>         comma list of: throughput, idle, tls, startup, echo, pipelining (default: all)
+  --only <groups>         comma list of: throughput, idle, tls, startup, echo, pipelining,
+                          bot-flood (default: all)
   --throughput <list>     pairs x window scenarios, e.g. 1x1,16x64 (default: 1,16,128 x 1,64)
   --payload <bytes>       payload size (default: 32, at least ${MIN_PAYLOAD_BYTES})
   --warmup <seconds>      before each measured window (default: 2)
@@ -52,7 +54,7 @@ Options:
   --help                  this text
 `;
 
-const GROUPS = ['throughput', 'idle', 'tls', 'startup', 'echo', 'pipelining'] as const;
+const GROUPS = ['throughput', 'idle', 'tls', 'startup', 'echo', 'pipelining', 'bot-flood'] as const;
 type Group = (typeof GROUPS)[number];
 
 interface Scenario {
@@ -501,6 +503,11 @@ async function main(argv: string[]): Promise<number> {
     progress('echo bot round trip');
     const outcome = await attempt(() => echoSection(options.quick ? 1000 : 3000, maxConnections));
     sections.push(outcome.ok ? outcome.value : { title: 'Echo bot round trip', markdown: `Failed: ${outcome.error}` });
+  }
+  if (options.groups.has('bot-flood')) {
+    progress('echo bot under a flood');
+    const outcome = await attempt(() => botFloodSection(options.quick ? 100 : 500, options.quick ? 3000 : 10_000));
+    sections.push(outcome.ok ? outcome.value : { title: 'Echo bot under a flood', markdown: `Failed: ${outcome.error}` });
   }
   if (options.groups.has('pipelining')) {
     progress('client pipelining (bench/client-pipelining.ts)');

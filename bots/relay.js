@@ -35,6 +35,16 @@ export default definePlugin({
 
   setup(ctx) {
     const { store } = ctx;
+    // A hand-edited or foreign file must stop the bot, not be read character by character.
+    for (const key of [JOINED, LEFT]) {
+      const value = store.get(key);
+      if (value !== undefined && !(Array.isArray(value) && value.every((name) => typeof name === 'string' && isValidUsername(name)))) {
+        throw new Error(
+          `${store.file}: "${key}" must be a list of usernames such as ["alice", "bob"], got ${JSON.stringify(value)}; ` +
+            'fix the file or remove the key, then start the bot again',
+        );
+      }
+    }
 
     /** @returns {string[]} everyone in the room, sorted */
     const members = () => {
@@ -55,6 +65,15 @@ export default definePlugin({
       change(names);
       return store.set(key, [...names].sort());
     };
+
+    /**
+     * Waits for a membership change already made in memory to reach the disk; false when the
+     * write failed (the store logs why), so the reply can say the change will not survive a restart.
+     * @param {Promise<unknown>[]} writes
+     */
+    const saved = async (writes) => (await Promise.allSettled(writes)).every((outcome) => outcome.status === 'fulfilled');
+
+    const notSaved = ' But it was NOT saved (the bot could not write its state file), so it lasts only until the bot restarts.';
 
     /**
      * Sends `text` to each name at once (each recipient's messages still arrive in order).
@@ -91,9 +110,9 @@ export default definePlugin({
       examples: [{ send: '/join', from: 'alice', reply: /^You joined the room\. Members: .*alice/ }],
       run: async ({ from }) => {
         if (members().includes(from)) return `You are already in the room. Members: ${list(members())}.`;
-        await Promise.all([update(JOINED, (names) => names.add(from)), update(LEFT, (names) => names.delete(from))]);
+        const ok = await saved([update(JOINED, (names) => names.add(from)), update(LEFT, (names) => names.delete(from))]);
         await fanOut(members().filter((name) => name !== from), `* ${from} joined`);
-        return `You joined the room. Members: ${list(members())}.`;
+        return `You joined the room. Members: ${list(members())}.${ok ? '' : notSaved}`;
       },
     });
 
@@ -103,12 +122,12 @@ export default definePlugin({
       examples: [{ send: '/leave', from: 'alice', reply: 'You left the room.' }],
       run: async ({ from }) => {
         if (!members().includes(from)) return 'You are not in the room.';
-        await Promise.all([
+        const ok = await saved([
           update(JOINED, (names) => names.delete(from)),
           ctx.options.members.includes(from) ? update(LEFT, (names) => names.add(from)) : Promise.resolve(),
         ]);
         await fanOut(members(), `* ${from} left`);
-        return 'You left the room.';
+        return `You left the room.${ok ? '' : notSaved}`;
       },
     });
 

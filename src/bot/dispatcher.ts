@@ -14,6 +14,8 @@ export interface DispatcherOptions {
   concurrency: number;
   /** Messages one sender may have waiting; more are refused. */
   maxQueuedPerSender: number;
+  /** Bytes all waiting messages may take together (see `queuedBytesOf`); more are refused. */
+  maxQueuedBytes: number;
   handlerTimeoutMs: number;
   clock: Clock;
   /** Handles one message; must not reject (the runtime isolates errors itself). */
@@ -24,6 +26,17 @@ export interface DispatcherOptions {
 
 interface Running {
   controller: AbortController;
+}
+
+/** Why `push` refused a message. */
+export type PushOutcome = 'accepted' | 'stopped' | 'full' | 'over-budget';
+
+// What a queued message costs beyond its text and sender: the object, its Date, the queue slot.
+const MESSAGE_OVERHEAD_BYTES = 128;
+
+/** What one waiting message counts against `maxQueuedBytes` (texts are ASCII: a char is a byte). */
+export function queuedBytesOf(message: IncomingMessage): number {
+  return message.text.length + message.from.length + MESSAGE_OVERHEAD_BYTES;
 }
 
 /**
@@ -41,6 +54,7 @@ export class Dispatcher {
   #abandoned = 0;
   #accepting = true;
   #queued = 0;
+  #queuedBytes = 0;
 
   constructor(options: DispatcherOptions) {
     this.#options = options;
@@ -50,6 +64,11 @@ export class Dispatcher {
   /** Messages received and not yet started. */
   get queued(): number {
     return this.#queued;
+  }
+
+  /** Bytes the waiting messages count against `maxQueuedBytes`. */
+  get queuedBytes(): number {
+    return this.#queuedBytes;
   }
 
   /** Handlers running now (abandoned ones not counted). */
@@ -63,19 +82,22 @@ export class Dispatcher {
   }
 
   /**
-   * Takes a message: 'stopped' once the dispatcher no longer accepts any, 'full' when its
-   * sender already has `maxQueuedPerSender` messages waiting.
+   * Takes a message, or refuses it: 'stopped' once the dispatcher no longer accepts any,
+   * 'full' when its sender already has `maxQueuedPerSender` messages waiting, 'over-budget'
+   * when it would take the waiting messages past `maxQueuedBytes`. Never waits.
    */
-  push(message: IncomingMessage): 'accepted' | 'stopped' | 'full' {
+  push(message: IncomingMessage): PushOutcome {
     if (!this.#accepting) return 'stopped';
     const waiting = this.#waiting.get(message.from);
+    if (waiting !== undefined && waiting.length >= this.#options.maxQueuedPerSender) return 'full';
+    const bytes = queuedBytesOf(message);
+    if (this.#queuedBytes + bytes > this.#options.maxQueuedBytes) return 'over-budget';
+    this.#queued++;
+    this.#queuedBytes += bytes;
     if (waiting !== undefined) {
-      if (waiting.length >= this.#options.maxQueuedPerSender) return 'full';
-      this.#queued++;
       waiting.push(message);
       return 'accepted';
     }
-    this.#queued++;
     this.#waiting.set(message.from, [message]);
     this.#schedule(message.from);
     return 'accepted';
@@ -86,15 +108,16 @@ export class Dispatcher {
     return this.#turns.onIdle();
   }
 
-  /** Stops taking messages and drops those not yet started; returns how many were dropped. */
-  stopAccepting(): number {
+  /** Stops taking messages and drops those not yet started; returns how many were dropped, per sender. */
+  stopAccepting(): Map<string, number> {
     this.#accepting = false;
-    let dropped = 0;
-    for (const waiting of this.#waiting.values()) {
-      dropped += waiting.length;
+    const dropped = new Map<string, number>();
+    for (const [sender, waiting] of this.#waiting) {
+      if (waiting.length > 0) dropped.set(sender, waiting.length);
       waiting.length = 0;
     }
     this.#queued = 0;
+    this.#queuedBytes = 0;
     return dropped;
   }
 
@@ -118,6 +141,7 @@ export class Dispatcher {
       return;
     }
     this.#queued--;
+    this.#queuedBytes -= queuedBytesOf(message);
     await this.#run(message);
     if (waiting.length > 0) this.#schedule(sender);
     else this.#waiting.delete(sender);

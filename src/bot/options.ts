@@ -4,6 +4,8 @@ import { BotOptionError } from './errors.js';
 export const DEFAULT_CONCURRENCY = 16;
 /** Messages from one sender that may wait to be handled; more are dropped and logged. */
 export const DEFAULT_MAX_QUEUED_PER_SENDER = 100;
+/** Bytes all waiting messages may take together (16 MiB); past it new ones are dropped and their senders told. */
+export const DEFAULT_MAX_QUEUED_BYTES = 16 * 1024 * 1024;
 /** How long one handler may run before it is abandoned and its signal aborted. */
 export const DEFAULT_HANDLER_TIMEOUT_MS = 30_000;
 /** How long shutdown waits for running handlers and the outbox together. */
@@ -37,10 +39,18 @@ export interface BotLimits {
   concurrency?: number;
   /**
    * Messages from one sender waiting behind the one being handled, at most; past it new ones
-   * are dropped and logged (\`messages-dropped\`), so a flood cannot grow memory without bound.
+   * are dropped and logged (\`messages-dropped\`) and the sender told, so one flooding sender
+   * cannot take the whole of \`maxQueuedBytes\`.
    * @default 100
    */
   maxQueuedPerSender?: number;
+  /**
+   * Bytes that messages waiting their turn may take, all senders together (each counts its
+   * text and sender name plus 128 bytes of bookkeeping); past it new messages are dropped and
+   * logged, and their senders told, so a flood from many senders cannot grow memory without
+   * bound. @default 16777216 (16 MiB)
+   */
+  maxQueuedBytes?: number;
   /** A handler running longer is abandoned: its signal aborts, its sender's next message starts. @default 30000 */
   handlerTimeoutMs?: number;
   /** Shutdown waits this long for running handlers and the outbox before giving up on them. @default 10000 */
@@ -54,6 +64,7 @@ export interface BotLimits {
 export interface ResolvedBotLimits {
   concurrency: number;
   maxQueuedPerSender: number;
+  maxQueuedBytes: number;
   handlerTimeoutMs: number;
   shutdownTimeoutMs: number;
   rate: Required<RateLimit>;
@@ -63,11 +74,15 @@ export interface ResolvedBotLimits {
 export const BOT_LIMIT_DEFAULTS: Readonly<ResolvedBotLimits> = Object.freeze({
   concurrency: DEFAULT_CONCURRENCY,
   maxQueuedPerSender: DEFAULT_MAX_QUEUED_PER_SENDER,
+  maxQueuedBytes: DEFAULT_MAX_QUEUED_BYTES,
   handlerTimeoutMs: DEFAULT_HANDLER_TIMEOUT_MS,
   shutdownTimeoutMs: DEFAULT_SHUTDOWN_TIMEOUT_MS,
   rate: Object.freeze({ burst: DEFAULT_RATE_BURST, perSecond: DEFAULT_RATE_PER_SECOND }),
   loopGuard: Object.freeze({ max: DEFAULT_LOOP_GUARD_MAX, windowMs: DEFAULT_LOOP_GUARD_WINDOW_MS }),
 });
+
+// Room for one message of the largest frame, so a tiny budget cannot refuse everything.
+const MIN_QUEUED_BYTES = 32 * 1024;
 
 // setTimeout cannot wait longer than this; a longer "timeout" would fire at once.
 const MAX_TIMER_MS = 2_147_483_647;
@@ -83,6 +98,7 @@ export function resolveBotLimits(limits: unknown = {}): ResolvedBotLimits {
   return {
     concurrency: integerAt('limits.concurrency', root.concurrency, DEFAULT_CONCURRENCY, 1),
     maxQueuedPerSender: integerAt('limits.maxQueuedPerSender', root.maxQueuedPerSender, DEFAULT_MAX_QUEUED_PER_SENDER, 1),
+    maxQueuedBytes: integerAt('limits.maxQueuedBytes', root.maxQueuedBytes, DEFAULT_MAX_QUEUED_BYTES, MIN_QUEUED_BYTES),
     handlerTimeoutMs: integerAt('limits.handlerTimeoutMs', root.handlerTimeoutMs, DEFAULT_HANDLER_TIMEOUT_MS, 1, MAX_TIMER_MS),
     shutdownTimeoutMs: integerAt('limits.shutdownTimeoutMs', root.shutdownTimeoutMs, DEFAULT_SHUTDOWN_TIMEOUT_MS, 1, MAX_TIMER_MS),
     rate: {

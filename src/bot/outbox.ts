@@ -24,6 +24,8 @@ export interface OutboxOptions {
 interface Recipient {
   queue: PQueue;
   bucket: TokenBucket;
+  /** Wakes this recipient's pacing sleep on abort; one per recipient, so no signal gathers hundreds of listeners. */
+  pacing: AbortController;
 }
 
 // Above this many idle recipients, forgotten buckets are swept when a new one is made.
@@ -108,17 +110,17 @@ export class Outbox {
    */
   abort(): void {
     this.#stop.abort();
+    for (const recipient of this.#recipients.values()) recipient.pacing.abort();
     this.start();
   }
 
   async #deliver(recipient: Recipient, to: string, text: string): Promise<SendOutcome> {
     const { clock } = this.#options;
-    const signal = this.#stop.signal;
     for (;;) {
-      if (signal.aborted) throw stoppedError(to);
+      if (this.#stop.signal.aborted) throw stoppedError(to);
       const wait = recipient.bucket.take(clock.now());
       if (wait === 0) break;
-      await clock.sleep(wait, signal);
+      await clock.sleep(wait, recipient.pacing.signal);
     }
     try {
       await this.#options.transmit(to, text);
@@ -136,6 +138,7 @@ export class Outbox {
     const recipient: Recipient = {
       queue: new PQueue({ concurrency: 1, autoStart: this.#started }),
       bucket: new TokenBucket(this.#options.rate, this.#options.clock.now()),
+      pacing: new AbortController(),
     };
     // A recipient whose bucket has refilled is forgotten, so months of new names cost nothing.
     recipient.queue.on('idle', () => {

@@ -119,6 +119,8 @@ export interface PluginContext<TOptions = undefined> {
 
 /** A plugin's per-plugin key-value data, persisted as one JSON file. */
 export interface PluginStore {
+  /** The JSON file the data is kept in, for messages that must name it. */
+  readonly file: string;
   /** A copy of the stored value, or undefined. */
   get<T = unknown>(key: string): T | undefined;
   has(key: string): boolean;

@@ -3,6 +3,7 @@ import { isOfflineError, type BotClient, type BotClientState } from './client-po
 import { systemClock, type Clock } from './clock.js';
 import { CommandRegistry, commandSpecProblem, helpFor, helpIndex, splitCommand, usageLine, type CommandCall, type RegisteredCommand } from './commands.js';
 import { Dispatcher, type IncomingMessage } from './dispatcher.js';
+import { DropNotices, DropReason, dropNotice, type DropReport } from './drop-notices.js';
 import {
   BotError,
   BotOptionError,
@@ -60,6 +61,10 @@ export interface BotRuntimeStats {
   outbox: number;
   /** Messages handed to the dispatcher since start. */
   received: number;
+  /** Bytes the queued messages count against `limits.maxQueuedBytes`. */
+  queuedBytes: number;
+  /** Messages dropped unhandled since start (backlog, budget or shutdown); their senders were told. */
+  dropped: number;
 }
 
 /** A command as registered, with the plugin it belongs to. */
@@ -70,6 +75,8 @@ export interface BotCommand {
 
 // Names the runtime's own command and apology in logs.
 const BUILTIN = 'builtin';
+// A sender whose messages are being dropped hears about it at most this often.
+const DROP_NOTICE_INTERVAL_MS = 60_000;
 
 interface Hear {
   plugin: string;
@@ -104,6 +111,7 @@ export class BotRuntime {
   readonly #stores: JsonFileStore[] = [];
   readonly #outbox: Outbox;
   readonly #dispatcher: Dispatcher;
+  readonly #drops: DropNotices;
   readonly #shutdown = new AbortController();
   readonly #progress = new WeakMap<IncomingMessage, Progress>();
   readonly #onMessage = (message: IncomingMessage): void => this.#receive(message);
@@ -112,6 +120,7 @@ export class BotRuntime {
   #starting: Promise<void> | undefined;
   #stopping: Promise<void> | undefined;
   #received = 0;
+  #dropped = 0;
   #outboxAborted = false;
 
   constructor(options: BotRuntimeOptions) {
@@ -143,10 +152,16 @@ export class BotRuntime {
     this.#dispatcher = new Dispatcher({
       concurrency: this.limits.concurrency,
       maxQueuedPerSender: this.limits.maxQueuedPerSender,
+      maxQueuedBytes: this.limits.maxQueuedBytes,
       handlerTimeoutMs: this.limits.handlerTimeoutMs,
       clock: this.#clock,
       handle: (message, signal) => this.#handle(message, signal),
       timedOut: (message, error) => this.#timedOut(message, error),
+    });
+    this.#drops = new DropNotices({
+      intervalMs: DROP_NOTICE_INTERVAL_MS,
+      clock: this.#clock,
+      report: (report) => this.#reportDrops(report),
     });
     this.#registerHelp();
   }
@@ -162,6 +177,8 @@ export class BotRuntime {
       abandoned: this.#dispatcher.abandoned,
       outbox: this.#outbox.outstanding,
       received: this.#received,
+      queuedBytes: this.#dispatcher.queuedBytes,
+      dropped: this.#dropped,
     };
   }
 
@@ -348,16 +365,28 @@ export class BotRuntime {
   #receive(message: IncomingMessage): void {
     // The bot never answers itself, whatever its plugins do.
     if (message.from === this.username) return;
+    // The socket reader never waits here: a message is queued or dropped at once, never held.
     const outcome = this.#dispatcher.push(message);
     if (outcome === 'accepted') this.#received++;
-    else if (outcome === 'full') {
-      this.#logger.warn('messages-dropped', {
-        from: message.from,
-        reason: 'sender-backlog',
-        limit: this.limits.maxQueuedPerSender,
-        text: message.text,
-      });
-    }
+    else if (outcome === 'full') this.#drop(message.from, DropReason.SenderBacklog, 1);
+    else if (outcome === 'over-budget') this.#drop(message.from, DropReason.Overloaded, 1);
+  }
+
+  #drop(sender: string, reason: DropReason, count: number): void {
+    this.#dropped += count;
+    this.#drops.dropped(sender, reason, count);
+  }
+
+  /** Logs dropped messages and tells their sender (rate-limited by DropNotices). */
+  #reportDrops(report: DropReport): void {
+    const limit =
+      report.reason === DropReason.SenderBacklog
+        ? { maxQueuedPerSender: this.limits.maxQueuedPerSender }
+        : report.reason === DropReason.Overloaded
+          ? { maxQueuedBytes: this.limits.maxQueuedBytes }
+          : {};
+    this.#logger.warn('messages-dropped', { from: report.sender, reason: report.reason, count: report.count, ...limit });
+    void this.#send(BUILTIN, report.sender, dropNotice(report), undefined).catch(() => {});
   }
 
   async #handle(message: IncomingMessage, signal: AbortSignal): Promise<void> {
@@ -459,8 +488,7 @@ export class BotRuntime {
     this.#logger.info('stopping', { ...this.stats });
     this.#shutdown.abort();
     this.#client.off('message', this.#onMessage);
-    const dropped = this.#dispatcher.stopAccepting();
-    if (dropped > 0) this.#logger.warn('messages-dropped', { count: dropped, reason: 'shutdown before they were started' });
+    const unstarted = this.#dispatcher.stopAccepting();
 
     const handlersDeadline = new Deadline(this.#clock, this.limits.shutdownTimeoutMs);
     if (!(await handlersDeadline.race(this.#dispatcher.idle()))) {
@@ -469,6 +497,9 @@ export class BotRuntime {
       );
       this.#logger.warn('shutdown-timeout', { phase: 'handlers', abandoned });
     }
+    // Told after the replies to what was handled, while the outbox still sends; so is every drop not yet told.
+    for (const [sender, count] of unstarted) this.#drop(sender, DropReason.Shutdown, count);
+    this.#drops.flush();
     await this.#drainOutbox(handlersDeadline);
     const disposeDeadline = new Deadline(this.#clock, this.limits.shutdownTimeoutMs);
     await this.#dispose(disposeDeadline);

@@ -30,6 +30,7 @@ export interface BotConfig {
   limits?: {
     concurrency?: number;
     maxQueuedPerSender?: number;
+    maxQueuedBytes?: number;
     handlerTimeoutMs?: number;
     shutdownTimeoutMs?: number;
     rate?: { burst?: number; perSecond?: number };
@@ -73,6 +74,7 @@ const checkBot: Check = isObject({
   limits: isObject({
     concurrency: isInteger(1),
     maxQueuedPerSender: isInteger(1),
+    maxQueuedBytes: isInteger(32 * 1024),
     handlerTimeoutMs: isInteger(1),
     shutdownTimeoutMs: isInteger(0),
     rate: isObject({ burst: isInteger(1), perSecond: isNumber(0.001) }),

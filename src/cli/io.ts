@@ -10,6 +10,11 @@ export interface CliIo {
   shutdown: AbortSignal;
   /** The directory config files are searched from. */
   cwd: string;
+  /**
+   * Hands the process's warnings (e.g. MaxListenersExceededWarning) to `onWarning` instead of
+   * Node's printer, until the returned function is called; absent when run in-process.
+   */
+  captureWarnings?: (onWarning: (warning: Error) => void) => () => void;
 }
 
 /** Writes one line to a stream. */

@@ -19,9 +19,21 @@ export async function main(args: readonly string[]): Promise<number> {
       env: process.env,
       shutdown: shutdown.signal,
       cwd: process.cwd(),
+      captureWarnings,
     });
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
   }
+}
+
+/** Replaces Node's warning printer (a plain 'warning' listener) with `onWarning`, and back. */
+function captureWarnings(onWarning: (warning: Error) => void): () => void {
+  const printers = process.listeners('warning');
+  process.removeAllListeners('warning');
+  process.on('warning', onWarning);
+  return () => {
+    process.off('warning', onWarning);
+    for (const printer of printers) process.on('warning', printer);
+  };
 }

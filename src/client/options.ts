@@ -8,7 +8,11 @@ import type { Transport } from './transport.js';
 export interface ReconnectOptions {
   /** Ceiling of the first retry delay (the delay is drawn from 0 up to the ceiling). @default 250 */
   initialDelayMs?: number;
-  /** No retry delay exceeds this. @default 30000 */
+  /**
+   * No retry delay exceeds this: after an outage the client is back within this long of the
+   * server's return. Lower means quicker returns but more connects per second at a restarted
+   * server (clients / maxDelayMs on average, spread by full jitter). @default 5000
+   */
   maxDelayMs?: number;
   /** How much the delay ceiling grows per failed attempt. @default 2 */
   multiplier?: number;
@@ -96,7 +100,8 @@ export interface ResolvedClientOptions {
 
 export const RECONNECT_DEFAULTS: Readonly<ResolvedReconnectOptions> = Object.freeze({
   initialDelayMs: 250,
-  maxDelayMs: 30_000,
+  // Low, so a bot or `sup listen` is back within seconds; full jitter spreads the crowd.
+  maxDelayMs: 5_000,
   multiplier: 2,
   stableAfterMs: 10_000,
   maxAttempts: Infinity,

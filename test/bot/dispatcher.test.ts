@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { Dispatcher, type IncomingMessage } from '../../src/bot/dispatcher.js';
+import { Dispatcher, queuedBytesOf, type IncomingMessage } from '../../src/bot/dispatcher.js';
 import type { HandlerTimeoutError } from '../../src/bot/errors.js';
 import { FakeClock, settle } from './helpers/fake-clock.js';
 import { Gate } from './helpers/gate.js';
@@ -10,7 +10,7 @@ function message(from: string, text: string): IncomingMessage {
 }
 
 /** A dispatcher whose handler logs start/end and waits on a gate per message text. */
-function harness(options: { concurrency: number; handlerTimeoutMs?: number; maxQueuedPerSender?: number }) {
+function harness(options: { concurrency: number; handlerTimeoutMs?: number; maxQueuedPerSender?: number; maxQueuedBytes?: number }) {
   const clock = new FakeClock();
   const log: string[] = [];
   const gates = new Map<string, Gate>();
@@ -27,6 +27,7 @@ function harness(options: { concurrency: number; handlerTimeoutMs?: number; maxQ
   const dispatcher = new Dispatcher({
     concurrency: options.concurrency,
     maxQueuedPerSender: options.maxQueuedPerSender ?? 1000,
+    maxQueuedBytes: options.maxQueuedBytes ?? Number.MAX_SAFE_INTEGER,
     handlerTimeoutMs: options.handlerTimeoutMs ?? 1000,
     clock,
     handle: async (m, signal) => {
@@ -55,6 +56,22 @@ describe('Dispatcher', () => {
       log.filter((line) => / a\d$/.test(line)),
       ['start a1', 'end a1', 'start a2', 'end a2', 'start a3', 'end a3'],
     );
+  });
+
+  test('when many senders together reach the byte budget, then further messages are refused until queued ones start', async () => {
+    const text = 'x'.repeat(1000);
+    const each = queuedBytesOf(message('user0', text));
+    const { gate, dispatcher } = harness({ concurrency: 1, maxQueuedBytes: each * 3 });
+    assert.equal(dispatcher.push(message('user0', text)), 'accepted');
+    await settle();
+    // user0 is running (its bytes freed); three more may wait; the rest would pass the budget.
+    const outcomes = [1, 2, 3, 4, 5].map((i) => dispatcher.push(message(`user${i}`, text)));
+    assert.deepEqual(outcomes, ['accepted', 'accepted', 'accepted', 'over-budget', 'over-budget']);
+    assert.equal(dispatcher.queuedBytes, each * 3);
+    gate(text).open();
+    await dispatcher.idle();
+    assert.equal(dispatcher.queuedBytes, 0);
+    assert.equal(dispatcher.push(message('user9', text)), 'accepted');
   });
 
   test('when one sender sends several messages, then they are handled one at a time in arrival order', async () => {
@@ -158,7 +175,8 @@ describe('Dispatcher', () => {
     dispatcher.push(message('alice', 'queued-1'));
     dispatcher.push(message('bob', 'queued-2'));
     await settle();
-    assert.equal(dispatcher.stopAccepting(), 2);
+    assert.deepEqual([...dispatcher.stopAccepting()], [['alice', 1], ['bob', 1]]);
+    assert.equal(dispatcher.queuedBytes, 0);
     assert.equal(dispatcher.push(message('carol', 'late')), 'stopped');
     gate('running').open();
     await dispatcher.idle();

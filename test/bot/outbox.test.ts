@@ -134,3 +134,21 @@ describe('Outbox', () => {
     assert.deepEqual(client.sent.length, 2);
   });
 });
+
+describe('Outbox under load', () => {
+  test('when many recipients are being paced at once, then no MaxListenersExceededWarning is raised', async (t) => {
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error): void => void warnings.push(warning);
+    process.on('warning', onWarning);
+    t.after(() => process.off('warning', onWarning));
+    const { clock, client, outbox } = makeOutbox({ burst: 1, perSecond: 1 });
+    const names = Array.from({ length: 40 }, (_, i) => `user${i}`);
+    const outcomes = names.flatMap((name) => [outbox.send(name, 'first'), outbox.send(name, 'second')]);
+    await clock.advance(1000);
+    assert.deepEqual(await Promise.all(outcomes), outcomes.map(() => 'delivered'));
+    assert.equal(client.textsTo('user39').length, 2);
+    // Warnings are emitted on the next tick.
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(warnings.filter((w) => w.name === 'MaxListenersExceededWarning').map((w) => w.message), []);
+  });
+});

@@ -275,9 +275,65 @@ describe('BotRuntime', () => {
     client.deliver('carol', 'too late');
     gate.open();
     await stopping;
-    assert.deepEqual(client.calls, ['connect', 'send alice finished first', 'dispose b', 'dispose a', 'quit']);
-    assert.equal(logger.events('messages-dropped')[0]?.fields.count, 1);
+    assert.deepEqual(client.calls, [
+      'connect',
+      'send alice finished first',
+      'send alice Sorry, I am shutting down: 1 message of yours was not handled. Please send again once I am back.',
+      'dispose b',
+      'dispose a',
+      'quit',
+    ]);
+    assert.deepEqual(logger.events('messages-dropped').map((entry) => entry.fields), [{ from: 'alice', reason: 'shutdown', count: 1 }]);
     assert.equal(runtime.state, 'stopped');
+  });
+
+  test('when senders flood past the backlog and byte limits, then the excess is dropped, counted, logged, and each sender told once', async (t) => {
+    const gate = new Gate();
+    t.after(() => gate.open());
+    const slow = definePlugin({
+      name: 'slow',
+      setup(ctx) {
+        ctx.hear(/[^]*/, async (message) => {
+          await gate.promise;
+          await message.reply(`done ${message.text}`);
+        });
+      },
+    });
+    const text = 'x'.repeat(10_000);
+    const { client, clock, logger, runtime } = await makeBot(t, [slow], {
+      limits: {
+        concurrency: 1,
+        maxQueuedPerSender: 2,
+        maxQueuedBytes: 40_000,
+        handlerTimeoutMs: 600_000,
+        rate: { burst: 1000, perSecond: 1000 },
+      },
+    });
+    await runtime.start();
+    // alice: one running, two waiting, seven over her backlog.
+    for (let i = 0; i < 10; i++) client.deliver('alice', `${i} ${text}`);
+    // bob: one waits (the budget holds four), the rest pass the byte budget.
+    for (let i = 0; i < 3; i++) client.deliver('bob', `${i} ${text}`);
+    await settle();
+    assert.equal(runtime.stats.dropped, 9);
+    assert.ok(runtime.stats.queuedBytes <= 40_000, `queued ${runtime.stats.queuedBytes} bytes`);
+    const notices = (to: string) => client.textsTo(to).filter((sent) => sent.startsWith('Sorry'));
+    assert.deepEqual(notices('alice'), [
+      'Sorry, you sent messages faster than I can handle them: 1 message of yours was dropped unanswered. Please wait for my replies before sending more.',
+    ]);
+    assert.deepEqual(notices('bob'), ['Sorry, I am overloaded: 1 message of yours was dropped unanswered. Please send again in a minute.']);
+    // A minute later, the drops since are told, once each.
+    await clock.advance(60_000);
+    assert.equal(notices('alice').length, 2);
+    assert.match(notices('alice')[1]!, /: 6 messages of yours were dropped/);
+    assert.equal(notices('bob').length, 2);
+    const logged = logger.events('messages-dropped');
+    assert.equal(logged.reduce((sum, entry) => sum + (entry.fields.count as number), 0), 9);
+    assert.deepEqual(logged[0]?.fields, { from: 'alice', reason: 'sender-backlog', count: 1, maxQueuedPerSender: 2 });
+    gate.open();
+    await runtime.idle();
+    assert.equal(runtime.stats.received, 4);
+    assert.equal(runtime.stats.queuedBytes, 0);
   });
 
   test('when a handler does not finish within the shutdown timeout, then it is abandoned and shutdown goes on', async (t) => {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import relay from '../../bots/relay.js';
@@ -69,6 +70,36 @@ describe('the relay bot', () => {
     assert.deepEqual(await carol.ask('/who'), ['Members: bob, carol.']);
     const saved = JSON.parse(await readFile(join(bot.stateDir, 'relay.json'), 'utf8'));
     assert.deepEqual(saved, { joined: ['carol'], left: ['alice'] });
+  });
+
+  test('when the store holds something other than a list of names, then start-up stops naming the file and the key', async (t) => {
+    const stateDir = await mkdtemp(join(tmpdir(), 'sup-relay-'));
+    t.after(() => rm(stateDir, { recursive: true, force: true }));
+    await writeFile(join(stateDir, 'relay.json'), JSON.stringify({ joined: 'alice' }));
+    const starting = createTestBot({ plugins: [relay], stateDir });
+    // Should it start after all, it must not outlive the test.
+    t.after(() => starting.then((bot) => bot.close(), () => {}));
+    await assert.rejects(starting, (error: Error & { code?: string }) => {
+      assert.equal(error.code, 'SUP_PLUGIN_SETUP_FAILED');
+      assert.ok(error.message.includes(join(stateDir, 'relay.json')), error.message);
+      assert.match(error.message, /"joined" must be a list of usernames .*got "alice"; fix the file or remove the key/);
+      return true;
+    });
+    assert.deepEqual(JSON.parse(await readFile(join(stateDir, 'relay.json'), 'utf8')), { joined: 'alice' }, 'left as it was');
+  });
+
+  test('when a /join cannot be written to the state directory, then the reply says plainly it was not saved', async (t) => {
+    const bot = await createTestBot({ plugins: [relay], handlerErrors: 'collect' });
+    t.after(() => bot.close());
+    // A directory where the file goes: the rename fails as it would on a read-only disk, for root too.
+    await mkdir(join(bot.stateDir, 'relay.json'));
+    const [reply] = await bot.user('alice').ask('/join');
+    assert.equal(
+      reply,
+      'You joined the room. Members: alice. But it was NOT saved (the bot could not write its state file), so it lasts only until the bot restarts.',
+    );
+    assert.deepEqual(await bot.user('alice').ask('/who'), ['Members: alice.']);
+    assert.ok(bot.errors.some((entry) => entry.event === 'store-write-failed'));
   });
 
   test('when help is asked, then the relay commands are listed', async (t) => {

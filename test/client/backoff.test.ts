@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { backoffCeiling, backoffDelay, serverFullDelay } from '../../src/client/backoff.js';
+import { resolveClientOptions } from '../../src/client/options.js';
 
 const options = { initialDelayMs: 100, maxDelayMs: 5_000 };
 const lowest = (): number => 0;
@@ -43,4 +44,13 @@ test('when the server is full, then the delay is at least half of a much later c
   assert.ok(serverFullDelay(1, options, lowest) > backoffDelay(1, options, highest));
   assert.equal(serverFullDelay(20, options, lowest), options.maxDelayMs / 2);
   assert.ok(serverFullDelay(20, options, highest) <= options.maxDelayMs);
+});
+
+test('when the server has been away a long time, then with the default options the next attempt is at most 5 s away, jittered from 0', () => {
+  const defaults = resolveClientOptions({ username: 'echo' }).reconnect;
+  assert.ok(defaults !== false);
+  for (const attempt of [10, 20, 100]) {
+    assert.ok(backoffDelay(attempt, defaults, () => 0.999_999) <= 5_000, `attempt ${attempt}`);
+    assert.equal(backoffDelay(attempt, defaults, () => 0), 0);
+  }
 });

@@ -133,6 +133,18 @@ function checkBot(plan: BotPlan, settings: Settings): void {
 
 async function runBots(plans: BotPlan[], flags: BotFlags, settings: Settings, io: CliIo): Promise<void> {
   const log = createLineLogger((line) => writeLine(io.stderr, line), flags.logFormat);
+  // stderr carries log lines only, so --log-format json stays parseable line by line.
+  const releaseWarnings = io.captureWarnings?.((warning) =>
+    log.warn('process-warning', { name: warning.name, message: warning.message }),
+  );
+  try {
+    await runBotsLogging(plans, flags, settings, io, log);
+  } finally {
+    releaseWarnings?.();
+  }
+}
+
+async function runBotsLogging(plans: BotPlan[], flags: BotFlags, settings: Settings, io: CliIo, log: BotLogger): Promise<void> {
   let server: SupServer | undefined;
   if (flags.embeddedServer) {
     const { config, file } = settings.loaded;
