@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { botFloodSection } from './bot-flood.js';
 import { echoSection, startupSection, type Section } from './cli-scenarios.js';
+import { fairnessSection } from './fairness.js';
 import { formatBytes, formatCores, formatMicros, formatRate, formatRatio, markdownTable } from './format.js';
 import { isClean, runIdle, runPairs, type IdleResult, type PairsResult } from './load.js';
 import { MIN_PAYLOAD_BYTES, type PairCounts } from './pairs.js';
@@ -33,7 +34,7 @@ Options:
   --quick                 short runs (warm-up 0.3 s, 1 s measured, 1000 idle connections);
                           does not write BENCHMARKS.md unless --write is given
   --only <groups>         comma list of: throughput, idle, tls, startup, echo, pipelining,
-                          bot-flood (default: all)
+                          bot-flood, fairness (default: all)
   --throughput <list>     pairs x window scenarios, e.g. 1x1,16x64 (default: 1,16,128 x 1,64)
   --payload <bytes>       payload size (default: 32, at least ${MIN_PAYLOAD_BYTES})
   --warmup <seconds>      before each measured window (default: 2)
@@ -54,7 +55,7 @@ Options:
   --help                  this text
 `;
 
-const GROUPS = ['throughput', 'idle', 'tls', 'startup', 'echo', 'pipelining', 'bot-flood'] as const;
+const GROUPS = ['throughput', 'idle', 'tls', 'startup', 'echo', 'pipelining', 'bot-flood', 'fairness'] as const;
 type Group = (typeof GROUPS)[number];
 
 interface Scenario {
@@ -513,6 +514,13 @@ async function main(argv: string[]): Promise<number> {
     progress('client pipelining (bench/client-pipelining.ts)');
     const outcome = await attempt(pipelining);
     sections.push({ title: 'Client pipelining (SupClient)', markdown: outcome.ok ? outcome.value : `Failed: ${outcome.error}` });
+  }
+  if (options.groups.has('fairness')) {
+    progress('fair share: other users under a get contacts flood');
+    const { payloadBytes, warmupMs, durationMs, workers } = options;
+    const run = { users: 1000, pairs: 16, payloadBytes, warmupMs, durationMs, workers };
+    const outcome = await attempt(() => fairnessSection(starter(bench, Target.Sup, 'fairness'), run));
+    sections.push(outcome.ok ? outcome.value : { title: 'Fair share under a get contacts flood', markdown: `Failed: ${outcome.error}` });
   }
   for (const section of sections) {
     if (section.markdown.startsWith('Skipped')) progress(`${section.title}: ${section.markdown}`);

@@ -9,6 +9,7 @@ export { parseClientFrame, encodeClientFrame, ClientCommand, ClientFrameScanner,
 export { parseServerFrame, encodeStatus, encodeRecv, encodeRecvPrefix, encodeContacts, type ServerFrame } from './protocol/server-frames.js';
 
 export { SupServer, type SupServerStats } from './server/sup-server.js';
+export type { ShutdownSummary } from './server/shutdown.js';
 export { SERVER_DEFAULTS, type SupServerOptions } from './server/options.js';
 export type { ServerTlsOptions, MetricsEndpointOptions } from './server/tls-options.js';
 export type { SupServerCounters } from './server/counters.js';

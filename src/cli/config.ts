@@ -61,6 +61,9 @@ export interface SupConfig {
     reserve?: string[];
     /** `HOST:PORT` of the metrics endpoint. */
     metrics?: string;
+    idleTimeoutMs?: number;
+    maxBufferedBytes?: number;
+    shutdownTimeoutMs?: number;
   };
   /** One bot, or several sharing one process (each with its own username). */
   bot?: BotConfig | BotConfig[];
@@ -103,6 +106,9 @@ const checkConfig: Check = isObject({
     requireClientCert: isBoolean,
     reserve: isArrayOf(isString),
     metrics: isString,
+    idleTimeoutMs: isInteger(0, 2 ** 31 - 1),
+    maxBufferedBytes: isInteger(1024),
+    shutdownTimeoutMs: isInteger(0, 2 ** 31 - 1),
   }),
   bot: isOneOrMany(checkBot),
 });

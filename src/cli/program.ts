@@ -18,6 +18,7 @@ Exit codes:
   3  network: cannot connect, timeout, connection lost
   4  login refused (username taken, invalid, or not authorized)
   5  any other error status from the server
+  7  sup server (or sup bot --embedded-server) stopped, but its shutdown deadline cut off acknowledged messages
   130  interrupted (SIGINT or SIGTERM) before a one-shot command finished`;
 
 /** Builds the `sup` program around the given streams; commander never exits the process. */

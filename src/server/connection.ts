@@ -1,6 +1,9 @@
 import type { Socket } from 'node:net';
 import { EOT } from '../protocol/constants.js';
 import { FrameDecoder, FrameKind } from '../protocol/frame-decoder.js';
+import type { IdleReaper } from './idle-reaper.js';
+import type { OutputBudget } from './output-budget.js';
+import { countRecvFrames, UnsentChunks, unsentSocketBytes } from './unsent-output.js';
 
 export interface ConnectionHandler {
   /**
@@ -15,6 +18,8 @@ export interface ConnectionHandler {
   offline(connection: Connection): void;
   /** Called once, when the socket has closed. */
   closed(connection: Connection): void;
+  /** Called just before a peer that stopped reading is closed for holding more unsent output than `maxOutputBytes`. */
+  slowConsumer(connection: Connection): void;
 }
 
 export interface ConnectionLimits {
@@ -24,15 +29,25 @@ export interface ConnectionLimits {
   readonly outputHighWaterMark: number;
 }
 
-/** What the connections of one server share: who answers their frames, their limits, a spare decoder. */
+/**
+ * What the connections of one server share: who answers their frames, their limits, the
+ * output budget, the idle reaper's sweep count, a spare decoder.
+ */
 export class ConnectionGroup {
   readonly handler: ConnectionHandler;
   readonly limits: ConnectionLimits;
+  readonly budget: OutputBudget<Connection>;
+  readonly reaper: IdleReaper<Connection>;
+  /** Output one connection may produce in one turn before the others get theirs. */
+  readonly fairShareBytes: number;
   #spareDecoder: FrameDecoder | undefined;
 
-  constructor(handler: ConnectionHandler, limits: ConnectionLimits) {
+  constructor(handler: ConnectionHandler, limits: ConnectionLimits, budget: OutputBudget<Connection>, reaper: IdleReaper<Connection>) {
     this.handler = handler;
     this.limits = limits;
+    this.budget = budget;
+    this.reaper = reaper;
+    this.fairShareBytes = Math.min(FAIR_SHARE_BYTES, limits.outputHighWaterMark);
   }
 
   /**
@@ -55,6 +70,8 @@ export class ConnectionGroup {
 const LINGER_MS = 2_000;
 // Small enough to come from node's shared buffer pool; a busy connection's next buffer is sized by its last.
 const MIN_OUTPUT_BYTES = 256;
+// A turn that has produced this much output yields to the other connections: `get contacts` is ~1,000 bytes out per byte in.
+const FAIR_SHARE_BYTES = 16 * 1024;
 // Messages this short are copied byte by byte: Buffer#copy with offsets allocates a view per call.
 const SHORT_COPY_BYTES = 64;
 
@@ -84,6 +101,10 @@ export class Connection {
   lastRecipient: Connection | undefined;
   /** Cancels this connection's login timeout; the server's to set. */
   loginTicket = 0;
+  /** The idle reaper's sweep count when this peer last sent anything (or drained output). */
+  seenInSweep: number;
+  /** Bytes counted for this connection in the output budget; the budget's to change. */
+  budgeted = 0;
 
   readonly #group: ConnectionGroup;
   readonly #limits: ConnectionLimits;
@@ -100,11 +121,16 @@ export class Connection {
   #drainListening = false;
   #lingerTimer: NodeJS.Timeout | undefined;
   #closed: Promise<void> | undefined;
+  // Only while the socket holds output the kernel has not taken: what it holds, to count its messages.
+  #unsentChunks: UnsentChunks | undefined;
+  // Paused for a turn so other connections get theirs; resumes on the next event-loop turn.
+  #yielded = false;
 
   constructor(socket: Socket, group: ConnectionGroup) {
     this.socket = socket;
     this.#group = group;
     this.#limits = group.limits;
+    this.seenInSweep = group.reaper.sweep;
     (socket as ServerSocket)[CONNECTION] = this;
     // Shared functions rather than closures: an idle connection should cost little more than its socket.
     socket.on('data', Connection.#onData);
@@ -140,8 +166,14 @@ export class Connection {
     connection.#ending = true;
     connection.#dropOutput();
     connection.#isClosed = true;
+    connection.#group.budget.forget(connection);
     connection.#goOffline();
     connection.#group.handler.closed(connection);
+  }
+
+  static #onTurn(connection: Connection): void {
+    connection.#yielded = false;
+    connection.#drain();
   }
 
   static #flushPending(): void {
@@ -179,6 +211,17 @@ export class Connection {
     return this.socket.writableLength + this.#outLength;
   }
 
+  /** Bytes its socket holds that the kernel has not taken yet (output still being gathered not counted). */
+  get queuedBytes(): number {
+    return this.socket.writableLength;
+  }
+
+  /** Messages (`recv` frames) written to this connection and not yet wholly handed to the kernel: what closing now would drop. */
+  get unsentMessages(): number {
+    const queued = this.#unsentChunks?.countRecv(unsentSocketBytes(this.socket)) ?? 0;
+    return queued + (this.#outLength === 0 ? 0 : countRecvFrames(this.#out!, 0, this.#outLength));
+  }
+
   /** True once the connection is closing or closed: nothing more is read or written. */
   get ending(): boolean {
     return this.#ending;
@@ -203,6 +246,7 @@ export class Connection {
       return;
     }
     const out = this.#room(bytes.length);
+    if (this.#ending) return;
     const at = this.#outLength;
     copyBytes(bytes, 0, bytes.length, out, at);
     this.#outLength = at + bytes.length;
@@ -218,10 +262,13 @@ export class Connection {
     if (this.#ending) return false;
     const length = prefix.length + (end - start) + 1;
     if (this.socket.writableLength + this.#outLength + length > this.#limits.maxOutputBytes) {
+      this.#group.handler.slowConsumer(this);
       this.destroy();
       return false;
     }
     const out = this.#room(length);
+    // Making room writes out, which can get this connection cut off by the output budget.
+    if (this.#ending) return false;
     const at = this.#outLength;
     copyBytes(prefix, 0, prefix.length, out, at);
     copyBytes(message, start, end, out, at + prefix.length);
@@ -237,6 +284,20 @@ export class Connection {
     this.#ending = true;
     this.socket.end();
     this.#linger();
+    this.#goOffline();
+  }
+
+  /**
+   * For a server shutting down: sends what is queued, then closes our side, reading (and
+   * dropping) whatever still comes so the peer is never reset. Unlike `end()`, nothing cuts
+   * it short: the caller destroys it when its deadline passes. The user is offline at once.
+   */
+  endForShutdown(): void {
+    if (this.#ending) return;
+    Connection.#flushAll(this);
+    this.#ending = true;
+    this.socket.end();
+    this.socket.resume();
     this.#goOffline();
   }
 
@@ -315,11 +376,23 @@ export class Connection {
     this.#outLength = 0;
     if (!this.#outBorrowed) this.#outSizeHint = Math.min(Math.max(MIN_OUTPUT_BYTES, length), this.#limits.outputHighWaterMark);
     this.#outBorrowed = false;
-    this.socket.write(length === out.length ? out : out.subarray(0, length));
+    const chunk = length === out.length ? out : out.subarray(0, length);
+    const socket = this.socket;
+    socket.write(chunk);
+    const queued = socket.writableLength;
+    // The common case, a socket the kernel keeps up with, costs these two reads and nothing more.
+    if (queued !== 0 || this.budgeted !== 0) this.#behind(chunk, queued);
+  }
+
+  #behind(chunk: Buffer, queued: number): void {
+    if (queued === 0) this.#unsentChunks?.trim(0);
+    else (this.#unsentChunks ??= new UnsentChunks()).add(chunk, queued);
+    this.#group.budget.update(this, queued);
   }
 
   #read(chunk: Buffer): void {
     if (this.#ending) return;
+    this.seenInSweep = this.#group.reaper.sweep;
     const decoder = (this.#decoder ??= this.#group.lendDecoder());
     decoder.feed(chunk);
     this.#answer(decoder);
@@ -347,12 +420,18 @@ export class Connection {
     const handler = this.#group.handler;
     const socket = this.socket;
     const highWaterMark = this.#limits.outputHighWaterMark;
+    const fairShare = this.#group.fairShareBytes;
     while (!this.#ending) {
-      if (this.#outLength + socket.writableLength >= highWaterMark) {
+      const turnDone = this.#outLength >= fairShare;
+      if (turnDone || this.#outLength + socket.writableLength >= highWaterMark) {
         Connection.#flushAll(this);
         // Frames already read wait in the decoder, in order; 'drain' carries on with them.
         if (socket.writableNeedDrain) {
           this.#pause();
+          return;
+        }
+        if (turnDone) {
+          this.#yield();
           return;
         }
       }
@@ -370,11 +449,19 @@ export class Connection {
     }
   }
 
+  #yield(): void {
+    this.socket.pause();
+    this.#yielded = true;
+    setImmediate(Connection.#onTurn, this);
+  }
+
   #drain(): void {
     if (this.#ending || !this.socket.isPaused()) return;
+    // Output moving counts as a sign of life: a peer we stopped reading has not gone quiet.
+    this.seenInSweep = this.#group.reaper.sweep;
     const decoder = this.#decoder;
     if (decoder !== undefined) this.#answer(decoder);
-    if (!this.#ending && !this.socket.writableNeedDrain) this.socket.resume();
+    if (!this.#ending && !this.#yielded && !this.socket.writableNeedDrain) this.socket.resume();
   }
 }
 

@@ -21,6 +21,12 @@ export interface SupServerOptions {
   outputHighWaterMark?: number;
   /** Idle time before TCP keepalive probes start on a connection. @default 30000 */
   keepAliveMs?: number;
+  /** A logged-in connection that sends nothing for this long is closed and its name freed; 0 turns it off. @default 300000 */
+  idleTimeoutMs?: number;
+  /** Unsent output allowed across all connections; past it, the connection holding the most is closed as a slow consumer. @default 268435456 */
+  maxBufferedBytes?: number;
+  /** How long `shutdown()` may spend writing out queued output before it closes what is left. @default 5000 */
+  shutdownTimeoutMs?: number;
   /** Who is online; pass a shared registry to replace the in-process one. */
   presence?: Presence<unknown>;
   /** Where notable events (refusals, slow consumers, shutdown) are reported. @default silent */
@@ -47,6 +53,9 @@ export const SERVER_DEFAULTS: ResolvedServerOptions = {
   outputHighWaterMark: 64 * 1024,
   keepAliveMs: 30_000,
   maxConnectionsPerIp: 100,
+  idleTimeoutMs: 300_000,
+  maxBufferedBytes: 256 * 1024 * 1024,
+  shutdownTimeoutMs: 5_000,
 };
 
 function requireInteger(name: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER): void {
@@ -74,5 +83,9 @@ export function resolveServerOptions(options: SupServerOptions = {}): ResolvedSe
   requireInteger('outputHighWaterMark', resolved.outputHighWaterMark, 1024);
   requireInteger('keepAliveMs', resolved.keepAliveMs, 1000);
   requireInteger('maxConnectionsPerIp', resolved.maxConnectionsPerIp, 0);
+  // Timers cannot wait longer than 2^31 - 1 ms.
+  requireInteger('idleTimeoutMs', resolved.idleTimeoutMs, 0, 2 ** 31 - 1);
+  requireInteger('maxBufferedBytes', resolved.maxBufferedBytes, 1024);
+  requireInteger('shutdownTimeoutMs', resolved.shutdownTimeoutMs, 0, 2 ** 31 - 1);
   return resolved;
 }

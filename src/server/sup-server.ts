@@ -8,7 +8,12 @@ import { AddressLimits } from './address-limits.js';
 import { Connection, ConnectionGroup } from './connection.js';
 import { ServerCounters, type SupServerCounters } from './counters.js';
 import { Deadlines } from './deadlines.js';
+import { fitConnectionsToDescriptors, REFUSALS_LINGERING_MAX } from './descriptor-limit.js';
 import { ServerListenError } from './errors.js';
+import { frameCommandName } from './frame-command.js';
+import { IdleReaper } from './idle-reaper.js';
+import { OutputBudget } from './output-budget.js';
+import { drainConnections, NOTHING_DRAINED, type ShutdownSummary } from './shutdown.js';
 import { resolveServerOptions, type ResolvedServerOptions, type SupServerOptions } from './options.js';
 import { silentServerLogger, type ServerLogger } from './logger.js';
 import type { MetricsEndpoint } from './metrics.js';
@@ -61,9 +66,12 @@ export class SupServer {
   readonly #tlsSockets = new Set<Socket>();
   #tls: TlsAcceptor | undefined;
   #metrics: MetricsEndpoint | undefined;
+  readonly #reaper: IdleReaper<Connection>;
+  readonly #maxConnections: number;
   #contactsNames: readonly string[] | undefined;
   #contactsFrame: Buffer | undefined;
   #closing: Promise<void> | undefined;
+  #shuttingDown: Promise<ShutdownSummary> | undefined;
 
   constructor(options: SupServerOptions = {}) {
     this.options = resolveServerOptions(options);
@@ -88,9 +96,16 @@ export class SupServer {
         this.#answer(connection, kind, bytes, start, end),
       offline: (connection: Connection) => this.#offline(connection),
       closed: (connection: Connection) => this.#connections.delete(connection),
+      slowConsumer: (connection: Connection) => this.#cutOff(connection, 'max-output-bytes'),
     };
-    this.#group = new ConnectionGroup(handler, this.options);
+    const budget = new OutputBudget<Connection>(this.options.maxBufferedBytes, (connection) => {
+      this.#cutOff(connection, 'max-buffered-bytes');
+      connection.destroy();
+    });
+    this.#reaper = new IdleReaper(this.options.idleTimeoutMs, this.#connections, (connection) => this.#reapIdle(connection));
+    this.#group = new ConnectionGroup(handler, this.options, budget, this.#reaper);
     this.#loginDeadlines = new Deadlines(this.options.loginTimeoutMs, destroyConnection);
+    this.#maxConnections = fitConnectionsToDescriptors(this.options.maxConnections, this.#log);
   }
 
   /**
@@ -139,6 +154,7 @@ export class SupServer {
       this.#server.once('error', onError);
       this.#server.listen(port, host, () => {
         this.#server.off('error', onError);
+        this.#reaper.start();
         resolve(this.#server.address() as AddressInfo);
       });
     });
@@ -157,7 +173,7 @@ export class SupServer {
 
   /** True from `listen()` until `close()`: the server takes new connections. */
   get accepting(): boolean {
-    return this.#server.listening && this.#closing === undefined;
+    return this.#server.listening && this.#closing === undefined && this.#shuttingDown === undefined;
   }
 
   /** Totals since start: deliveries, 104s, refusals by status, slow consumers. */
@@ -174,15 +190,44 @@ export class SupServer {
 
   /**
    * Stops accepting, closes every connection, and resolves once all are gone and every
-   * name they held is released. Calling it again returns the same promise.
+   * name they held is released; output not yet sent is dropped (see `shutdown()`).
+   * Calling it again returns the same promise.
    */
   close(): Promise<void> {
     this.#closing ??= this.#closeAll();
     return this.#closing;
   }
 
+  /**
+   * The graceful stop: stops accepting and reading frames, writes out everything already
+   * queued (every acknowledged message) for up to `timeoutMs`, then closes. Resolves with
+   * what was written out and what the deadline cut off, once every connection is gone.
+   * Calling it again returns the same promise; `close()` meanwhile cuts it short.
+   */
+  shutdown({ timeoutMs = this.options.shutdownTimeoutMs }: { timeoutMs?: number } = {}): Promise<ShutdownSummary> {
+    this.#shuttingDown ??= this.#shutDown(timeoutMs);
+    return this.#shuttingDown;
+  }
+
+  async #shutDown(timeoutMs: number): Promise<ShutdownSummary> {
+    if (this.#closing !== undefined) {
+      await this.#closing;
+      return NOTHING_DRAINED;
+    }
+    if (this.#server.listening) this.#server.close();
+    this.#reaper.stop();
+    this.#loginDeadlines.clear();
+    const summary = await drainConnections([...this.#connections], timeoutMs);
+    await this.close();
+    const { droppedMessages, ...rest } = summary;
+    if (droppedMessages > 0) this.#log.warn('shutdown', { ...rest, droppedMessages });
+    else this.#log.info('shutdown', { ...rest, droppedMessages });
+    return summary;
+  }
+
   async #closeAll(): Promise<void> {
-    this.#log.info('shutdown', { connections: this.#connections.size, online: this.#presence.size });
+    // A graceful shutdown() logs its own summary once this is done.
+    if (this.#shuttingDown === undefined) this.#log.info('shutdown', { connections: this.#connections.size, online: this.#presence.size });
     const stopped = this.#server.listening
       ? new Promise<void>((resolve) => this.#server.close(() => resolve()))
       : Promise.resolve();
@@ -192,6 +237,7 @@ export class SupServer {
       connection.destroy();
     }
     this.#loginDeadlines.clear();
+    this.#reaper.stop();
     for (const socket of [...this.#refused, ...this.#tlsSockets]) {
       gone.push(new Promise((resolve) => socket.once('close', () => resolve())));
       socket.destroy();
@@ -202,7 +248,7 @@ export class SupServer {
 
   #accept(socket: Socket): void {
     const tls = this.#tls;
-    if ((tls === undefined ? this.#connections.size : this.#tlsSockets.size) >= this.options.maxConnections) {
+    if ((tls === undefined ? this.#connections.size : this.#tlsSockets.size) >= this.#maxConnections) {
       this.#refuse(socket, 'max-connections');
       return;
     }
@@ -229,7 +275,7 @@ export class SupServer {
 
   /** A connection ready for frames: a TCP socket, or a TLS one whose handshake is done. */
   #open(socket: Socket, certificateName: string | undefined): void {
-    if (this.#closing !== undefined) {
+    if (this.#closing !== undefined || this.#shuttingDown !== undefined) {
       socket.destroy();
       return;
     }
@@ -244,8 +290,14 @@ export class SupServer {
     ServerCounters.add(this.#counters.connectionsRefused, reason);
     // Over TLS the 201 goes out encrypted, after the handshake (bounded by the linger below).
     const socket = this.#tls?.wrapForRefusal(raw) ?? raw;
-    this.#refused.add(socket);
     socket.on('error', () => socket.destroy());
+    if (this.#refused.size >= REFUSALS_LINGERING_MAX) {
+      // Short of descriptors: no lingering, the 201 leaves with our FIN and the socket goes at once.
+      socket.end(SERVER_FULL);
+      socket.destroySoon();
+      return;
+    }
+    this.#refused.add(socket);
     const linger = setTimeout(() => socket.destroy(), REFUSAL_LINGER_MS).unref();
     socket.on('close', () => {
       clearTimeout(linger);
@@ -256,6 +308,28 @@ export class SupServer {
     socket.resume();
   }
 
+  /** Logs a slow consumer about to be closed, with what closing it drops; the caller closes it. */
+  #cutOff(connection: Connection, reason: 'max-output-bytes' | 'max-buffered-bytes'): void {
+    this.#counters.slowConsumerDisconnects++;
+    this.#log.warn('slow-consumer-closed', {
+      reason,
+      user: connection.username,
+      address: connection.socket.remoteAddress,
+      unsentBytes: connection.unsentBytes,
+      droppedMessages: connection.unsentMessages,
+    });
+  }
+
+  #reapIdle(connection: Connection): void {
+    this.#log.info('idle-closed', {
+      user: connection.username,
+      idleTimeoutMs: this.options.idleTimeoutMs,
+      unsentMessages: connection.unsentMessages,
+    });
+    // Ended, not destroyed: a live peer that was only quiet still gets what was queued for it.
+    connection.end();
+  }
+
   #offline(connection: Connection): void {
     if (connection.username === undefined) this.#loginDeadlines.cancel(connection.loginTicket);
     else this.#presence.release(connection.username, connection);
@@ -264,9 +338,14 @@ export class SupServer {
   #answer(connection: Connection, kind: FrameKind, bytes: Buffer, start: number, end: number): void {
     try {
       this.#dispatch(connection, kind, bytes, start, end);
-    } catch {
+    } catch (error) {
       // A bug answering one frame must not take the server down or stall the connection.
       this.#reject(connection, Status.InternalError, INTERNAL_ERROR);
+      this.#log.error('frame-failed', {
+        command: frameCommandName(bytes, start, end),
+        user: connection.username,
+        error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+      });
     }
   }
 
@@ -328,15 +407,8 @@ export class SupServer {
       sender.write(OK);
       return;
     }
-    // An online recipient refuses a recv only when it was just closed as a slow consumer.
-    if (recipient !== undefined) this.#slowConsumer(recipient);
     this.#counters.sendsOffline++;
     sender.write(NOT_ONLINE);
-  }
-
-  #slowConsumer(connection: Connection): void {
-    this.#counters.slowConsumerDisconnects++;
-    this.#log.warn('slow-consumer', { user: connection.username, address: connection.socket.remoteAddress, limit: this.options.maxOutputBytes });
   }
 
   #reject(connection: Connection, status: string, frame: Buffer): void {

@@ -336,6 +336,23 @@ export function startProcess(file: string, args: readonly string[], t: Cleanup, 
   return { child, stdout: () => stdout, stderr: () => stderr, exited };
 }
 
+const READY = /^sup server listening on 127\.0\.0\.1:(\d+)$/;
+
+/** Resolves with the port once `sup server` prints its ready line; rejects if it exits first. */
+export function readyPort(run: Proc): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const check = (): void => {
+      const line = run.stderr().split('\n').find((l) => READY.test(l));
+      if (line) {
+        run.child.stderr!.off('data', check);
+        resolve(Number(READY.exec(line)![1]));
+      }
+    };
+    run.child.stderr!.on('data', check);
+    void run.exited.then(({ code }) => reject(new Error(`sup exited with ${code} before it was ready: ${run.stderr()}`)));
+  });
+}
+
 export function spawnSup(args: readonly string[], t: Cleanup, options: ProcOptions = {}): Proc {
   return startProcess(process.execPath, [BIN, ...args], t, options);
 }

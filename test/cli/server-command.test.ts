@@ -2,24 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { describe, test } from 'node:test';
 import { RawPeer, type Cleanup } from '../helpers/raw-peer.js';
-import { spawnSup, type Proc } from './harness.js';
-
-const READY = /^sup server listening on 127\.0\.0\.1:(\d+)$/;
-
-/** Resolves with the port once the server prints its ready line; rejects if it exits first. */
-function readyPort(run: Proc): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const check = (): void => {
-      const line = run.stderr().split('\n').find((l) => READY.test(l));
-      if (line) {
-        run.child.stderr!.off('data', check);
-        resolve(Number(READY.exec(line)![1]));
-      }
-    };
-    run.child.stderr!.on('data', check);
-    void run.exited.then(({ code }) => reject(new Error(`sup exited with ${code} before it was ready: ${run.stderr()}`)));
-  });
-}
+import { readyPort, spawnSup } from './harness.js';
 
 function freePortTaken(cleanup: Cleanup): Promise<number> {
   const blocker = createServer();
@@ -74,6 +57,9 @@ describe('sup server', { timeout: 20_000 }, () => {
     ['--max-connections', '0'],
     ['--max-frame-bytes', '10'],
     ['--login-timeout-ms', '-5'],
+    ['--idle-timeout-ms', '-1'],
+    ['--max-buffered-bytes', '10'],
+    ['--shutdown-timeout-ms', 'soon'],
     ['--no-such-flag'],
   ]) {
     test(`when given ${args.join(' ')}, then it exits 2 with a one-line error`, async (t) => {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import type { ServerLogger } from '../../src/server/logger.js';
 import type { SupServerOptions } from '../../src/server/options.js';
 import { SupServer } from '../../src/server/sup-server.js';
 import { RawPeer, type Cleanup } from './raw-peer.js';
@@ -34,4 +35,21 @@ export async function loggedIn(port: number, cleanup: Cleanup, name: string): Pr
   const peer = await RawPeer.connect(port, cleanup);
   assert.deepEqual(await peer.request(`login ${name}`), ['status 000 OK'], `login ${name}`);
   return peer;
+}
+
+export interface LoggedEvent {
+  level: 'info' | 'warn' | 'error';
+  event: string;
+  fields: Record<string, unknown>;
+}
+
+/** A server logger that keeps every event, for assertions. */
+export function recordingLogger(): { logger: ServerLogger; events: LoggedEvent[] } {
+  const events: LoggedEvent[] = [];
+  const record =
+    (level: LoggedEvent['level']) =>
+    (event: string, fields: Record<string, unknown> = {}): void => {
+      events.push({ level, event, fields });
+    };
+  return { logger: { info: record('info'), warn: record('warn'), error: record('error') }, events };
 }

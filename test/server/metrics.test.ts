@@ -71,7 +71,7 @@ describe('server metrics and log', { timeout: 30_000 }, () => {
     assert.equal(await health.text(), 'ok\n');
     assert.equal((await fetch(`http://127.0.0.1:${metrics.port}/other`)).status, 404);
 
-    const [slow] = logger.events('slow-consumer');
+    const [slow] = logger.events('slow-consumer-closed');
     assert.equal(slow?.fields.user, 'bob');
     assert.equal(slow?.fields.address, '127.0.0.1');
     assert.equal(slow?.level, 'warn');

@@ -161,7 +161,7 @@ describe('server TLS', () => {
     assert.ok(statuses.includes('status 104 Messaged User Not Online'), 'the slow consumer was never closed');
     assert.deepEqual(await fast.request(['contact slow', 'send slow again']), ['status 103 Offline', 'status 104 Messaged User Not Online']);
     assert.equal(server.counters.slowConsumerDisconnects, 1);
-    assert.equal(logger.events('slow-consumer')[0]?.fields.user, 'slow');
+    assert.equal(logger.events('slow-consumer-closed')[0]?.fields.user, 'slow');
   });
 
   test('when the server is closed, then connections still in or past the handshake are closed too', async (t) => {

@@ -14,7 +14,7 @@ import { whenAborted, writeLine, type CliIo } from '../io.js';
 import { requireUsername, resolveSettings, type Settings } from '../settings.js';
 import { DEFAULT_BOT_NAME, DEFAULT_STATE_DIR, type BotFlags } from './bot.js';
 import { serverOptionsFrom } from '../server-options.js';
-import { startAnnouncedServer } from './server-run.js';
+import { startAnnouncedServer, stopAnnouncedServer } from './server-run.js';
 
 /** One bot to run: a username and its checked plugins. */
 interface BotPlan {
@@ -148,7 +148,8 @@ async function runBotsLogging(plans: BotPlan[], flags: BotFlags, settings: Setti
   let server: SupServer | undefined;
   if (flags.embeddedServer) {
     const { config, file } = settings.loaded;
-    server = await startAnnouncedServer({ ...serverOptionsFrom({}, config.server, file, io.cwd), host: settings.host, port: settings.port }, io);
+    const logger = childLogger(log, { component: 'server' });
+    server = await startAnnouncedServer({ ...serverOptionsFrom({}, config.server, file, io.cwd), host: settings.host, port: settings.port, logger }, io);
     settings = { ...settings, port: server.address!.port };
   }
   const runtimes = plans.map((plan) =>
@@ -157,7 +158,7 @@ async function runBotsLogging(plans: BotPlan[], flags: BotFlags, settings: Setti
   const stopAll = async (): Promise<void> => {
     // Reverse order, like plugin disposers: the first bot started is the last to go.
     for (const runtime of [...runtimes].reverse()) await runtime.stop();
-    await server?.close();
+    if (server !== undefined) await stopAnnouncedServer(server);
   };
   try {
     const started = Promise.all(runtimes.map((runtime) => runtime.start()));
@@ -167,7 +168,8 @@ async function runBotsLogging(plans: BotPlan[], flags: BotFlags, settings: Setti
     // A start cut short by shutdown is not an error.
     await started.catch(() => {});
   } catch (error) {
-    await stopAll();
+    // The first failure is the one to report; a shutdown that then drops messages still logs it.
+    await stopAll().catch(() => {});
     throw botFailure(error);
   }
 }

@@ -14,7 +14,23 @@ export async function runServerCommand({ config: configFlag, logFormat, ...flags
   const logger = createLineLogger((line) => writeLine(io.stderr, line), logFormat);
   const server = await startAnnouncedServer({ ...serverOptionsFrom(flags, config.server, file, io.cwd), logger }, io);
   await whenAborted(io.shutdown);
-  await server.close();
+  await stopAnnouncedServer(server);
+}
+
+/**
+ * The graceful stop on SIGINT/SIGTERM: queued messages are written out until the server's
+ * shutdown deadline (the server logs what was flushed and dropped). Acknowledged messages
+ * cut off by the deadline make it exit 7.
+ */
+export async function stopAnnouncedServer(server: SupServer): Promise<void> {
+  const { droppedMessages } = await server.shutdown();
+  if (droppedMessages > 0) {
+    throw new CliError(
+      ExitCode.DeliveryLost,
+      `the shutdown deadline (${server.options.shutdownTimeoutMs} ms) cut off ${droppedMessages} acknowledged message(s) ` +
+        'whose recipients were not reading fast enough; give slow recipients more time with --shutdown-timeout-ms',
+    );
+  }
 }
 
 /**

@@ -10,6 +10,9 @@ export interface ServerFlags extends ServerSecurityFlags {
   maxFrameBytes?: number;
   maxConnections?: number;
   loginTimeoutMs?: number;
+  idleTimeoutMs?: number;
+  maxBufferedBytes?: number;
+  shutdownTimeoutMs?: number;
   logFormat: 'text' | 'json';
 }
 
@@ -29,6 +32,9 @@ export function registerServerCommand(program: Command, io: CliIo): void {
     .option('--require-client-cert', 'refuse clients without a verified certificate (needs --tls-client-ca)')
     .option('--reserve <names>', 'comma-separated names only their own certificate may take (needs --tls-client-ca)', namesOption)
     .option('--metrics <host:port>', 'serve Prometheus /metrics and /healthz over HTTP here (default: off)', metricsOption)
+    .option('--idle-timeout-ms <n>', 'close logged-in connections silent this long, 0 for never (default: 300000)', integerOption(0, 2 ** 31 - 1))
+    .option('--max-buffered-bytes <n>', 'unsent output across all connections before the largest is cut (default: 268435456)', integerOption(1024))
+    .option('--shutdown-timeout-ms <n>', 'on SIGINT/SIGTERM, time to write out queued messages (default: 5000)', integerOption(0, 2 ** 31 - 1))
     .addOption(new Option('--log-format <format>', 'log lines on stderr as text or JSON').choices(['text', 'json']).default('text'))
     .option('-c, --config <file>', 'config file whose "server" section gives defaults (env SUP_CONFIG)')
     .action(async (flags: ServerFlags) => {

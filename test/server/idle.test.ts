@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { CLIENT_DEFAULTS } from '../../src/client/options.js';
+import type { SupClientState } from '../../src/client/sup-client.js';
+import { SERVER_DEFAULTS } from '../../src/server/options.js';
+import { newClient } from '../client/helpers.js';
+import { RawPeer } from '../helpers/raw-peer.js';
+import { loggedIn, startServer } from './start-server.js';
+
+const options = { timeout: 20_000 };
+const IDLE_MS = 200;
+
+describe('SupServer idle timeout', options, () => {
+  test('when a logged-in connection sends nothing for idleTimeoutMs, then it is closed and its name is free again', async (t) => {
+    const { server, port } = await startServer(t, { idleTimeoutMs: IDLE_MS });
+    const vanished = await loggedIn(port, t, 'alice');
+    // A peer that vanished without a FIN: it never sends again, and the server must notice by itself.
+    assert.deepEqual(await vanished.rest(), { frames: [], trailing: '' });
+    assert.equal(server.stats.online, 0);
+    await loggedIn(port, t, 'alice');
+  });
+
+  test('when a connection keeps sending, then it outlives silent ones by many timeouts', async (t) => {
+    const { port } = await startServer(t, { idleTimeoutMs: IDLE_MS });
+    const active = await loggedIn(port, t, 'active');
+    let keepGoing = true;
+    const pinging = (async () => {
+      while (keepGoing) {
+        assert.deepEqual(await active.request('contact active'), ['status 001 Online']);
+        await new Promise((resolve) => setTimeout(resolve, IDLE_MS / 8));
+      }
+    })();
+    // Each silent peer is reaped after at least one timeout: three in a row measure three timeouts without a clock.
+    for (const name of ['quiet1', 'quiet2', 'quiet3']) {
+      const quiet = await loggedIn(port, t, name);
+      await quiet.closed;
+    }
+    keepGoing = false;
+    await pinging;
+    assert.equal(active.isClosed, false);
+  });
+
+  test("when SupClient's idle probe runs well inside the server's idle timeout, then the client is never cut off", async (t) => {
+    const { port } = await startServer(t, { idleTimeoutMs: IDLE_MS });
+    // A probe goes out at most idleProbeMs + probeTimeoutMs after the last frame received.
+    const client = newClient(t, { port, username: 'probing', idleProbeMs: IDLE_MS / 8, probeTimeoutMs: IDLE_MS / 8 });
+    const states: SupClientState['type'][] = [];
+    client.on('state', (state: SupClientState) => states.push(state.type));
+    await client.connect();
+    for (const name of ['quiet1', 'quiet2', 'quiet3']) {
+      const quiet = await loggedIn(port, t, name);
+      await quiet.closed;
+    }
+    assert.equal(client.state.type, 'online');
+    assert.deepEqual(states.filter((s) => s !== 'online' && s !== 'connecting'), [], `states: ${states.join(', ')}`);
+  });
+
+  test('when a connection has not logged in, then the login timeout, not the idle timeout, closes it', async (t) => {
+    const { port } = await startServer(t, { idleTimeoutMs: IDLE_MS, loginTimeoutMs: 60_000 });
+    const anonymous = await RawPeer.connect(port, t);
+    const quiet = await loggedIn(port, t, 'quiet');
+    await quiet.closed;
+    assert.equal(anonymous.isClosed, false);
+    assert.deepEqual(await anonymous.request('contact quiet'), ['status 105 Not Logged In']);
+  });
+
+  test('when idleTimeoutMs is 0, then logged-in connections are never reaped', async (t) => {
+    const { port: reaping } = await startServer(t, { idleTimeoutMs: IDLE_MS });
+    const { port } = await startServer(t, { idleTimeoutMs: 0 });
+    const kept = await loggedIn(port, t, 'kept');
+    for (const name of ['quiet1', 'quiet2']) await (await loggedIn(reaping, t, name)).closed;
+    assert.equal(kept.isClosed, false);
+  });
+
+  test("when the defaults apply, then SupClient probes a quiet connection well inside the server's idle timeout", () => {
+    assert.equal(SERVER_DEFAULTS.idleTimeoutMs, 300_000);
+    // Probes go out at most idleProbeMs + probeTimeoutMs apart; several fit in one timeout, so one lost probe costs nothing.
+    assert.ok(4 * (CLIENT_DEFAULTS.idleProbeMs + CLIENT_DEFAULTS.probeTimeoutMs) < SERVER_DEFAULTS.idleTimeoutMs);
+  });
+});
