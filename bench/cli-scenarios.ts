@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import type { Socket } from 'node:net';
@@ -28,54 +28,109 @@ interface Timed {
   failure: string | undefined;
 }
 
-async function timeCommand(command: string, args: readonly string[], runs: number, env: NodeJS.ProcessEnv = process.env): Promise<Timed> {
-  const ms: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const started = performance.now();
-    const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      const child = spawn(command, args, { cwd: REPO_ROOT, env, stdio: ['ignore', 'ignore', 'pipe'], timeout: COMMAND_TIMEOUT_MS });
-      let stderr = '';
-      child.stderr.setEncoding('utf8');
-      child.stderr.on('data', (text: string) => (stderr += text));
-      child.once('error', (error) => resolve({ code: -1, stderr: error.message }));
-      child.once('close', (code) => resolve({ code, stderr }));
-    });
-    if (result.code !== 0) {
-      const why = result.stderr.trim().split('\n')[0] ?? '';
-      return { ms, failure: `exit ${result.code}${why ? `: ${why}` : ''}` };
-    }
-    ms.push(performance.now() - started);
-  }
-  return { ms, failure: undefined };
+interface Timing {
+  command: string;
+  args: readonly string[];
+  timed: Timed;
 }
 
-/** `sup send` and `sup status` wall time against `node -e 0`. */
-export async function startupSection(runs: number, maxConnections: number): Promise<Section> {
+/** One run of a command: its wall time from spawn to exit, or why it failed. */
+function runOnce(command: string, args: readonly string[]): Promise<{ ms: number; failure: string | undefined }> {
+  const started = performance.now();
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'], timeout: COMMAND_TIMEOUT_MS });
+    let stderr = '';
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (text: string) => (stderr += text));
+    child.once('error', (error) => resolve({ ms: 0, failure: `exit -1: ${error.message}` }));
+    child.once('close', (code) => {
+      const why = stderr.trim().split('\n')[0] ?? '';
+      resolve({ ms: performance.now() - started, failure: code === 0 ? undefined : `exit ${code}${why ? `: ${why}` : ''}` });
+    });
+  });
+}
+
+/**
+ * Runs every command `runs` times, taking turns (one run of each, then again), so a load
+ * that comes and goes on a shared machine hits every command alike.
+ */
+async function timeInterleaved(commands: ReadonlyArray<{ command: string; args: readonly string[] }>, runs: number): Promise<Timing[]> {
+  const timings = commands.map(({ command, args }) => ({ command, args, timed: { ms: [] as number[], failure: undefined as string | undefined } }));
+  for (let i = 0; i < runs; i++) {
+    for (const timing of timings) {
+      if (timing.timed.failure !== undefined) continue;
+      const run = await runOnce(timing.command, timing.args);
+      if (run.failure !== undefined) timing.timed.failure = run.failure;
+      else timing.timed.ms.push(run.ms);
+    }
+  }
+  return timings;
+}
+
+/** A Node to measure start-up on: its label and its binary. */
+export interface NodeBinary {
+  label: string;
+  execPath: string;
+}
+
+/** This Node, and Node 24 from `.ci/node-24` (which installs it on first use) when this is not 24. */
+export function startupNodes(say: (text: string) => void): NodeBinary[] {
+  const nodes = [{ label: `Node ${process.version}`, execPath: process.execPath }];
+  if (process.versions.node.startsWith('24.')) return nodes;
+  const found = spawnSync(join(REPO_ROOT, '.ci', 'node-24'), { cwd: REPO_ROOT, encoding: 'utf8', timeout: 300_000 });
+  const dir = found.status === 0 ? found.stdout.trim() : '';
+  if (dir === '') {
+    say(`Node 24 is not available (.ci/node-24 failed: ${(found.stderr ?? found.error?.message ?? '').trim().split('\n')[0]}): start-up measured on ${process.version} only`);
+    return nodes;
+  }
+  const execPath = join(dir, 'node');
+  const version = spawnSync(execPath, ['--version'], { encoding: 'utf8' }).stdout.trim();
+  return [...nodes, { label: `Node ${version}`, execPath }];
+}
+
+// Issue 10: `sup send` within 1.3x bare `node -e 0`, on each Node version.
+const SEND_TARGET = 1.3;
+
+/** `sup send` and `sup status` wall time against `node -e 0`, on each Node given. */
+export async function startupSection(runs: number, maxConnections: number, nodes: readonly NodeBinary[]): Promise<Section> {
   const title = 'CLI start-up (one-shot commands against a local server)';
-  const baseline = await timeCommand(process.execPath, ['-e', '0'], runs);
   const server = await startSupServer({ maxConnections });
   let peer: Socket | undefined;
   try {
     peer = await openIdle('sup', server.host, server.port, PEER);
-    const rows: string[][] = [['`node -e 0`', formatMs(median(baseline.ms)), formatMs(quantile(baseline.ms, 0.9)), '1.00x', '']];
-    const commands: Array<[string, string[]]> = [
+    const names: Array<[string, string[]]> = [
       ['send', [PEER, 'hello from the bench']],
       ['status', [PEER]],
     ];
-    for (const [name, rest] of commands) {
-      const args = [SUP_BIN, name, ...connectionArgs(server, `bench-cli-${name}`), ...rest];
-      const timed = await timeCommand(process.execPath, args, runs);
-      const ratio = median(timed.ms) / median(baseline.ms);
-      rows.push([
-        `\`sup ${name}\``,
-        formatMs(median(timed.ms)),
-        formatMs(quantile(timed.ms, 0.9)),
-        Number.isFinite(ratio) ? `${ratio.toFixed(2)}x` : 'n/a',
-        timed.failure ? `failed on run ${timed.ms.length + 1}: ${timed.failure} (args: ${args.slice(1).join(' ')})` : '',
-      ]);
-    }
-    const table = markdownTable(['command', 'median', 'p90', 'vs node -e 0', 'note'], rows);
-    return { title, markdown: `${runs} runs each; wall time from spawn to exit, the server already running.\n\n${table}` };
+    const commands = nodes.flatMap((node) => [
+      { command: node.execPath, args: ['-e', '0'] },
+      ...names.map(([name, rest]) => ({ command: node.execPath, args: [SUP_BIN, name, ...connectionArgs(server, `bench-cli-${name}`), ...rest] })),
+    ]);
+    const timings = await timeInterleaved(commands, runs);
+    const rows: string[][] = [];
+    const targets: string[] = [];
+    nodes.forEach((node, n) => {
+      const [baseline, ...supTimings] = timings.slice(n * (names.length + 1), (n + 1) * (names.length + 1));
+      rows.push([node.label, '`node -e 0`', formatMs(median(baseline!.timed.ms)), formatMs(quantile(baseline!.timed.ms, 0.9)), '1.00x', baseline!.timed.failure ?? '']);
+      supTimings.forEach((timing, i) => {
+        const ratio = median(timing.timed.ms) / median(baseline!.timed.ms);
+        rows.push([
+          node.label,
+          `\`sup ${names[i]![0]}\``,
+          formatMs(median(timing.timed.ms)),
+          formatMs(quantile(timing.timed.ms, 0.9)),
+          Number.isFinite(ratio) ? `${ratio.toFixed(2)}x` : 'n/a',
+          timing.timed.failure ? `failed on run ${timing.timed.ms.length + 1}: ${timing.timed.failure} (args: ${timing.args.slice(1).join(' ')})` : '',
+        ]);
+        if (names[i]![0] === 'send' && Number.isFinite(ratio)) {
+          const met = ratio <= SEND_TARGET;
+          targets.push(`- ${node.label}: \`sup send\` ${ratio.toFixed(2)}x \`node -e 0\` (target at most ${SEND_TARGET}x): ${met ? 'met' : `missed by ${Math.round((ratio / SEND_TARGET - 1) * 100)}%`}`);
+        }
+      });
+    });
+    const table = markdownTable(['node', 'command', 'median', 'p90', 'vs node -e 0 (same node)', 'note'], rows);
+    const how = `${runs} runs each, taking turns (one run of every command, then the next round); wall time from spawn to exit, the server already running. On Node >= 22.1 \`bin/sup.js\` turns on the module compile cache (kept in the OS temp folder), so the runs after the first load cached code.`;
+    return { title, markdown: `${how}\n\n${table}\n\n${targets.join('\n')}` };
   } finally {
     peer?.destroy();
     await server.stop();

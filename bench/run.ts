@@ -5,7 +5,7 @@ import { availableParallelism, cpus, loadavg, release, totalmem } from 'node:os'
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { botFloodSection } from './bot-flood.js';
-import { echoSection, startupSection, type Section } from './cli-scenarios.js';
+import { echoSection, startupNodes, startupSection, type Section } from './cli-scenarios.js';
 import { fairnessSection } from './fairness.js';
 import { formatBytes, formatCores, formatMicros, formatRate, formatRatio, markdownTable } from './format.js';
 import { isClean, runIdle, runPairs, type IdleResult, type PairsResult } from './load.js';
@@ -497,7 +497,7 @@ async function main(argv: string[]): Promise<number> {
   const maxConnections = 20_000;
   if (options.groups.has('startup')) {
     progress('CLI start-up');
-    const outcome = await attempt(() => startupSection(runs, maxConnections));
+    const outcome = await attempt(() => startupSection(runs, maxConnections, startupNodes(progress)));
     sections.push(outcome.ok ? outcome.value : { title: 'CLI start-up', markdown: `Failed: ${outcome.error}` });
   }
   if (options.groups.has('echo')) {

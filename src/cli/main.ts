@@ -8,23 +8,21 @@ export async function main(args: readonly string[]): Promise<number> {
   const onStdoutError = (error: NodeJS.ErrnoException): void => {
     if (error.code === 'EPIPE') stop();
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  // Kept (`on`) until the process exits: a spinner's signal-exit re-raises any signal it thinks
+  // no one else handles, which made Ctrl-C exit 130 on a terminal only, and a repeated signal
+  // (timeout(1) forwards its own) may come after the command is done.
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
   process.stdout.on('error', onStdoutError);
-  try {
-    return await runCli(args, {
-      stdout: process.stdout,
-      stderr: process.stderr,
-      stdin: process.stdin,
-      env: process.env,
-      shutdown: shutdown.signal,
-      cwd: process.cwd(),
-      captureWarnings,
-    });
-  } finally {
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
-  }
+  return runCli(args, {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+    env: process.env,
+    shutdown: shutdown.signal,
+    cwd: process.cwd(),
+    captureWarnings,
+  });
 }
 
 /** Replaces Node's warning printer (a plain 'warning' listener) with `onWarning`, and back. */

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { CliError } from './cli-error.js';
 import { registerBotCommand } from './commands/bot.js';
+import { registerCompletionCommand } from './commands/completion.js';
 import { registerContactsCommand } from './commands/contacts.js';
 import { registerListenCommand } from './commands/listen.js';
 import { registerSendCommand } from './commands/send.js';
@@ -41,6 +42,7 @@ export function createProgram(io: CliIo): Command {
   registerListenCommand(program, io);
   registerServerCommand(program, io);
   registerBotCommand(program, io);
+  registerCompletionCommand(program, io);
   for (const command of program.commands) {
     command.exitOverride().configureOutput(program.configureOutput());
   }

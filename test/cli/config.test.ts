@@ -170,7 +170,7 @@ describe('config file search', { timeout: 10_000 }, () => {
 
 describe('config errors', { timeout: 10_000 }, () => {
   const broken: Array<[what: string, name: string, content: string, pattern: RegExp]> = [
-    ['bad JSON', 'sup.config.json', '{"port": 7877,}', /^sup: cannot read config \S+\/sup\.config\.json: [^\n]*JSON at position 14; fix or remove the file\n$/],
+    ['bad JSON', 'sup.config.json', '{"port": 7877,}', /^sup: cannot read config \S+\/sup\.config\.json: [^\n]*JSON at position 14( \(line 1 column 15\))?; fix or remove the file\n$/],
     ['bad YAML', '.suprc.yaml', 'port: [7877\n', /^sup: cannot read config \S+\/\.suprc\.yaml: unexpected end of the stream[^\n]*; fix or remove the file\n$/],
     ['an unknown key', 'sup.config.json', '{"hots": "x"}', /^sup: config \S+\/sup\.config\.json: unknown key "hots" \(known keys: [^\n]*host[^\n]*\)\n$/],
     ['an unknown nested key', '.suprc', '{"server": {"prot": 1}}', /^sup: config \S+\/\.suprc: unknown key "server\.prot"/],

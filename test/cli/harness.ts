@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +24,13 @@ export function tempDir(cleanup: Cleanup, prefix = 'sup-cli-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   cleanup.after(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
+}
+
+/** Puts a `sup` that runs the built CLI in `<dir>/bin`; returns a PATH with it first. */
+export function supOnPath(dir: string): string {
+  mkdirSync(join(dir, 'bin'));
+  writeFileSync(join(dir, 'bin/sup'), `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} "$@"\n`, { mode: 0o755 });
+  return `${join(dir, 'bin')}:${process.env.PATH}`;
 }
 
 /** Text written to a stream, with a way to wait for a line. */
@@ -308,6 +315,8 @@ export interface ProcOptions extends Pick<SpawnOptions, 'uid' | 'gid'> {
   env?: NodeJS.ProcessEnv;
   cwd?: string;
   stdin?: string;
+  /** Leaves stdin an open pipe for the test to write to (keystrokes into `script`). */
+  openStdin?: boolean;
 }
 
 /** Starts a command with a small, known environment (no SUP_*, no CI, no NO_COLOR unless given). */
@@ -317,7 +326,7 @@ export function startProcess(file: string, args: readonly string[], t: Cleanup, 
   const child = spawn(file, args, {
     cwd,
     env: { PATH: process.env.PATH, HOME: cwd, TERM: 'xterm', ...options.env },
-    stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    stdio: [options.stdin === undefined && options.openStdin !== true ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     uid: options.uid,
     gid: options.gid,
   });

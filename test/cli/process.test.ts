@@ -167,13 +167,14 @@ describe('sup as a real process', { timeout: 20_000 }, () => {
 
 describe('sup on a terminal', { timeout: 20_000, skip: HAS_SCRIPT ? false : 'needs `script` (util-linux) for a pseudo-terminal' }, () => {
   /** Runs sup under a pseudo-terminal; `columns` 0 leaves the terminal without a size. */
-  function onTerminal(args: readonly string[], columns: number, t: Cleanup, env: NodeJS.ProcessEnv = {}): Proc {
-    // timeout(1) is the safety net: a sup stuck in a loop must not outlive the test.
+  function onTerminal(args: readonly string[], columns: number, t: Cleanup, options: ProcOptions = {}): Proc {
+    // timeout(1) is the safety net: a sup stuck in a loop must not outlive the test. `exec`: no
+    // shell waits in between, since Ctrl-C would kill it, as it does not kill an interactive one.
     const command = ['timeout', '--foreground', '-s', 'KILL', '10', process.execPath, BIN, ...args]
       .map((word) => `'${word}'`)
       .join(' ');
     const size = columns > 0 ? `stty cols ${columns} rows 24; ` : '';
-    return startProcess('script', ['-qec', `${size}${command}`, '/dev/null'], t, { env });
+    return startProcess('script', ['-qec', `${size}exec ${command}`, '/dev/null'], t, options);
   }
 
   test('when stderr is a terminal, then a coloured spinner shows while connecting', async (t) => {
@@ -186,7 +187,7 @@ describe('sup on a terminal', { timeout: 20_000, skip: HAS_SCRIPT ? false : 'nee
 
   test('when NO_COLOR is set on a terminal, then the spinner has no colour codes', async (t) => {
     const silent = await ScriptedServer.start(t, { login: null });
-    const run = onTerminal(['status', 'bob', '--timeout', '300', '-p', String(silent.port)], 80, t, { NO_COLOR: '1' });
+    const run = onTerminal(['status', 'bob', '--timeout', '300', '-p', String(silent.port)], 80, t, { env: { NO_COLOR: '1' } });
     assert.equal((await run.exited).code, 3);
     assert.match(run.stdout(), /connecting to/);
     assert.doesNotMatch(run.stdout(), SGR);
@@ -199,6 +200,34 @@ describe('sup on a terminal', { timeout: 20_000, skip: HAS_SCRIPT ? false : 'nee
       assert.equal((await run.exited).code, 3);
       assert.doesNotMatch(run.stdout(), /connecting to|\x1b\[\?25l/);
     }
+  });
+
+  test('when Ctrl-C is typed at `sup listen` on a terminal, then it logs off and exits 0, as off a terminal', async (t) => {
+    const { port } = await startServer(t);
+    const run = onTerminal(['listen', '-p', String(port), '-u', 'lis'], 80, t, { openStdin: true });
+    await untilOnline(port, t, 'lis');
+    run.child.stdin!.write('\x03');
+    assert.deepEqual(await run.exited, { code: 0, signal: null }, run.stdout());
+    assert.doesNotMatch(run.stdout(), /sup: /);
+    const bob = await loggedIn(port, t, 'bob');
+    assert.deepEqual(await bob.request('contact lis'), ['status 103 Offline']);
+  });
+
+  test('when Ctrl-C is typed while `sup send --reply` waits on a terminal, then it exits 130 saying so, as off a terminal', async (t) => {
+    const { port } = await startServer(t);
+    const bob = await loggedIn(port, t, 'bob');
+    const args = ['send', 'bob', 'ready?', '--reply', '-u', 'alice', '-p', String(port), '--timeout', '60000'];
+    const offTerminal = spawnSup(args, t);
+    assert.equal(await bob.frame(), 'recv alice ready?');
+    offTerminal.child.kill('SIGINT');
+    assert.deepEqual(await offTerminal.exited, { code: 130, signal: null });
+    const onTty = onTerminal(args, 80, t, { openStdin: true });
+    assert.equal(await bob.frame(), 'recv alice ready?');
+    onTty.child.stdin!.write('\x03');
+    assert.deepEqual(await onTty.exited, { code: 130, signal: null }, onTty.stdout());
+    const said = offTerminal.stderr().trim();
+    assert.match(said, /^sup: interrupted/);
+    assert.ok(onTty.stdout().includes(said), `${JSON.stringify(said)} in ${JSON.stringify(onTty.stdout())}`);
   });
 
   test('when the terminal reports no width, then sup still gives up within --timeout (no spinner loop)', { timeout: 5_000 }, async (t) => {

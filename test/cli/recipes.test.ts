@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { type Cleanup, closedPort, loggedIn, startServer, tempDir, untilOnline, BUILT_CLI } from './harness.js';
+import { type Cleanup, closedPort, loggedIn, startServer, supOnPath, tempDir, untilOnline, BUILT_CLI } from './harness.js';
 
 /*
  * The README's "Recipes" section, word for word: these tests run each one against a real
@@ -31,7 +31,6 @@ tail -n 0 -F /var/log/app.log | grep --line-buffered ERROR | sup send ops --line
 const GREP_RECIPE = `# Or a finished log at once, one message per line, in order:
 grep ERROR /var/log/app.log | sup send ops --lines`;
 
-const BIN = fileURLToPath(new URL('../../bin/sup.js', import.meta.url));
 const README = fileURLToPath(new URL('../../README.md', import.meta.url));
 
 interface Shell {
@@ -49,13 +48,12 @@ interface Shell {
 function runShell(shellName: 'bash' | 'sh', script: string, t: Cleanup, env: NodeJS.ProcessEnv): Shell {
   assert.ok(existsSync(BUILT_CLI), `${BUILT_CLI} is missing: run \`npm run build\` first (npm test does)`);
   const home = tempDir(t, 'sup-recipe-');
-  mkdirSync(join(home, 'bin'));
-  writeFileSync(join(home, 'bin/sup'), `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} "$@"\n`, { mode: 0o755 });
+  const path = supOnPath(home);
   const child = spawn(shellName, ['-c', script], {
     cwd: home,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { PATH: `${join(home, 'bin')}:${process.env.PATH}`, HOME: home, ...env },
+    env: { PATH: path, HOME: home, ...env },
   });
   let output = '';
   child.stdout!.setEncoding('utf8').on('data', (text: string) => (output += text));
