@@ -231,3 +231,20 @@ describe('sup server with TLS, limits and metrics', { timeout: 30_000 }, () => {
     }
   });
 });
+
+describe('shell completion of the TLS flags', () => {
+  test('when a TLS file flag is completed, then the shell is told to offer file names', async () => {
+    const { completionSpec } = await import('../../src/cli/completion/spec.js');
+    const { createProgram } = await import('../../src/cli/program.js');
+    const { PassThrough } = await import('node:stream');
+    const io = { stdout: new PassThrough(), stderr: new PassThrough(), stdin: new PassThrough(), env: {}, shutdown: new AbortController().signal, cwd: process.cwd() };
+    const spec = completionSpec(createProgram(io));
+    const kindOf = (command: string, flag: string): string | undefined =>
+      spec.commands.find((c) => c.name === command)?.options.find((o) => o.names.includes(flag))?.value?.kind;
+    for (const flag of ['--tls-ca', '--tls-cert', '--tls-key']) {
+      for (const command of ['send', 'contacts', 'status', 'listen', 'bot']) assert.equal(kindOf(command, flag), 'file', `${command} ${flag}`);
+    }
+    for (const flag of ['--tls-cert', '--tls-key', '--tls-client-ca']) assert.equal(kindOf('server', flag), 'file', `server ${flag}`);
+    assert.equal(kindOf('send', '--tls'), undefined, '--tls takes no value');
+  });
+});
