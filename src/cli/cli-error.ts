@@ -4,6 +4,8 @@ import type { ExitCode } from './exit-codes.js';
 export class CliError extends Error {
   override name = 'CliError';
   readonly exitCode: ExitCode;
+  /** With --json, what the command knew before it failed (`{"to":"bob"}`), printed with the reason. */
+  jsonFields: Record<string, unknown> = {};
 
   constructor(exitCode: ExitCode, message: string, options?: { cause?: unknown }) {
     super(message, options);

@@ -1,4 +1,5 @@
 import { cosmiconfig, type PublicExplorer } from 'cosmiconfig';
+import { loadModule, loadTypeScript } from './config-loaders.js';
 
 /**
  * Kept in its own module so it can be imported on demand: the bundle splits it off, and the
@@ -6,5 +7,6 @@ import { cosmiconfig, type PublicExplorer } from 'cosmiconfig';
  * `import('cosmiconfig')` would arrive as a default export only).
  */
 export function createExplorer(searchPlaces: string[]): PublicExplorer {
-  return cosmiconfig('sup', { searchPlaces, cache: false });
+  const loaders = { '.js': loadModule, '.mjs': loadModule, '.cjs': loadModule, '.ts': loadTypeScript };
+  return cosmiconfig('sup', { searchPlaces, cache: false, loaders });
 }

@@ -1,5 +1,6 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, extname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { stripVTControlCharacters } from 'node:util';
 import type { CosmiconfigResult, PublicExplorer } from 'cosmiconfig';
 import { CliError } from './cli-error.js';
@@ -128,7 +129,11 @@ const SEARCH_PLACES = [
   '.suprc.yml',
   'sup.config.js',
   'sup.config.mjs',
+  'sup.config.cjs',
 ];
+
+// Config files that are code: running one found by searching trusts whoever could write it.
+const CODE_EXTENSIONS = new Set(['.js', '.mjs', '.cjs', '.ts']);
 
 /**
  * Finds and checks the config: the named file, or the first of SEARCH_PLACES from `cwd`
@@ -140,15 +145,25 @@ export async function loadConfig(explicitFile: string | undefined, cwd: string):
   try {
     result = explicitFile === undefined ? await findConfig(cwd) : await (await explorer()).load(explicitFile);
   } catch (error) {
+    if (error instanceof CliError) throw error;
     const file = (error as { filepath?: string }).filepath ?? explicitFile ?? 'the config file';
     // A named file that is not there is a wrong path, not a broken file.
     const advice =
       explicitFile !== undefined && (error as { code?: string }).code === 'ENOENT'
         ? 'check the --config flag or SUP_CONFIG'
         : 'fix or remove the file';
-    throw new CliError(ExitCode.Usage, `cannot read config ${file}: ${reason(error)}; ${advice}`, { cause: error });
+    throw new CliError(ExitCode.Usage, `cannot read config ${file}: ${await reason(error, file)}; ${advice}`, { cause: error });
   }
-  if (!result || result.isEmpty) return { config: {}, file: result?.filepath };
+  if (!result) return { config: {}, file: undefined };
+  if (result.isEmpty) {
+    const what =
+      basename(result.filepath) === 'package.json'
+        ? 'has no "sup" key'
+        : CODE_EXTENSIONS.has(extname(result.filepath))
+          ? 'has no default export: export default { ... }, {} for no settings'
+          : 'is empty: write {} for no settings';
+    throw new CliError(ExitCode.Usage, `config ${result.filepath} ${what}, or remove the file`);
+  }
   const problem = checkConfig(result.config, '');
   if (problem) {
     throw new CliError(ExitCode.Usage, `config ${result.filepath}: ${problem}`);
@@ -174,6 +189,7 @@ async function findConfig(dir: string): Promise<CosmiconfigResult> {
       const file = join(current, place);
       if (present ? !present.has(place) : !(await isFile(file))) continue;
       if (place === 'package.json' && !(await mentionsSup(file))) continue;
+      if (CODE_EXTENSIONS.has(extname(place))) await requireTrusted(file);
       let result;
       try {
         result = await (await explorer()).load(file);
@@ -182,10 +198,40 @@ async function findConfig(dir: string): Promise<CosmiconfigResult> {
         if (typeof error === 'object' && error !== null) (error as { filepath?: string }).filepath ??= file;
         throw error;
       }
-      // null: a package.json without a "sup" key; isEmpty: an empty file. Neither is a config.
-      if (result !== null && !result.isEmpty) return result;
+      // null: a package.json without a "sup" key, not a config; an empty file is reported by the caller.
+      if (result !== null) return result;
     }
     if (dirname(current) === current) return null;
+  }
+}
+
+/**
+ * Like git's safe.directory: code found by searching runs only when it is ours (or root's)
+ * and no one else can write it; a file named with --config or SUP_CONFIG is trusted.
+ */
+async function requireTrusted(file: string): Promise<void> {
+  const me = process.getuid?.();
+  if (me === undefined) return;
+  let stats;
+  try {
+    stats = await stat(file);
+  } catch {
+    // Gone or unreadable: loading it reports that with the file's name.
+    return;
+  }
+  const trust = `or pass it with --config ${file} (or SUP_CONFIG) if you trust it`;
+  if (stats.uid !== me && stats.uid !== 0) {
+    throw new CliError(
+      ExitCode.Usage,
+      `refusing to run config ${file}: it is code owned by another user (uid ${stats.uid}), who could make sup run anything as you; fix: chown it to yourself, ${trust}`,
+    );
+  }
+  if ((stats.mode & 0o022) !== 0) {
+    const who = (stats.mode & 0o020) !== 0 ? ((stats.mode & 0o002) !== 0 ? 'its group and others' : 'its group') : 'others';
+    throw new CliError(
+      ExitCode.Usage,
+      `refusing to run config ${file}: it is code, and ${who} can write it, so they could make sup run anything as you; fix: chmod go-w ${file}, ${trust}`,
+    );
   }
 }
 
@@ -217,7 +263,7 @@ async function isFile(file: string): Promise<boolean> {
   }
 }
 
-function reason(error: unknown): string {
+async function reason(error: unknown, file: string): Promise<string> {
   const code = (error as { code?: string }).code;
   if (code === 'ENOENT') return 'no such file';
   if (code === 'EACCES') return 'permission denied';
@@ -231,6 +277,30 @@ function reason(error: unknown): string {
     .split('\n')
     .map((line) => line.trim())
     .filter((line) => line !== '' && !/^(>|\d+ \||\||-+\^)/.test(line));
-  const first = lines[0] ?? message;
-  return first.replace(/ while parsing .*$/, '');
+  const first = (lines[0] ?? message).replace(/ while parsing .*$/, '');
+  if (!(error instanceof Error) || /^(JSON|YAML) Error/.test(message)) return first;
+  // A JS config's own error: its kind (unless a plain Error) and the line of the config it came from.
+  const kind = error.name !== 'Error' && !first.startsWith(error.name) ? `${error.name}: ` : '';
+  const line = await lineIn(error, file);
+  return `${line === undefined ? '' : `line ${line}: `}${kind}${first}`;
+}
+
+/**
+ * The line of `file` an error points at: the first stack frame in it, or, for a syntax
+ * error in an ES module (whose stack names no place on Node 20), what `node --check` says.
+ */
+async function lineIn(error: Error, file: string): Promise<number | undefined> {
+  const inStack = firstLineOf(error.stack ?? '', file);
+  if (inStack !== undefined || !(error instanceof SyntaxError) || !CODE_EXTENSIONS.has(extname(file))) return inStack;
+  const { spawnSync } = await import('node:child_process');
+  const check = spawnSync(process.execPath, ['--check', file], { encoding: 'utf8', timeout: 10_000 });
+  return firstLineOf(check.stderr ?? '', file);
+}
+
+function firstLineOf(text: string, file: string): number | undefined {
+  for (const [, place, line] of text.matchAll(/(file:\/\/[^\s:()]+|\/[^\s:()]+):(\d+)/g)) {
+    const path = place!.startsWith('file:') ? fileURLToPath(place!) : place;
+    if (path === file) return Number(line);
+  }
+  return undefined;
 }

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { CliError } from './cli-error.js';
 import { registerBotCommand } from './commands/bot.js';
 import { registerCompletionCommand } from './commands/completion.js';
+import { registerConfigCommand } from './commands/config.js';
 import { registerContactsCommand } from './commands/contacts.js';
 import { registerListenCommand } from './commands/listen.js';
 import { registerSendCommand } from './commands/send.js';
@@ -19,8 +20,20 @@ Exit codes:
   3  network: cannot connect, timeout, connection lost
   4  login refused (username taken, invalid, or not authorized)
   5  any other error status from the server
+  6  an internal error in sup (a bug: please report it)
   7  sup server (or sup bot --embedded-server) stopped, but its shutdown deadline cut off acknowledged messages
   130  interrupted (SIGINT or SIGTERM) before a one-shot command finished`;
+
+/** One line in the same `sup: ` voice as every other error, pointing at the command's own help. */
+function usageLine(text: string, command: Command): string {
+  let line = text.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' ');
+  // `sup send bob "-5 degrees"`: the text looks like an option; `--` ends the options.
+  if (command.name() === 'send' && line.startsWith('unknown option') && !line.includes('Did you mean')) {
+    line += `; if it is part of the message, put -- before the message: sup send <user> -- "-5 degrees outside"`;
+  }
+  const help = command.parent ? `sup ${command.name()} --help` : 'sup --help';
+  return `sup: ${line} (see '${help}')\n`;
+}
 
 /** Builds the `sup` program around the given streams; commander never exits the process. */
 export function createProgram(io: CliIo): Command {
@@ -28,23 +41,21 @@ export function createProgram(io: CliIo): Command {
     .description('Sup chat from the shell: send, query, listen, run a server')
     .version(VERSION, '-V, --version', 'print the version')
     .addHelpText('after', EXIT_CODES_HELP)
-    .exitOverride()
-    .configureOutput({
-      writeOut: (text) => io.stdout.write(text),
-      writeErr: (text) => io.stderr.write(text),
-      // One line, in the same `sup: ` voice as every other error.
-      outputError: (text, write) =>
-        write(`sup: ${text.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' ')} (see 'sup --help')\n`),
-    });
+    .exitOverride();
   registerSendCommand(program, io);
   registerContactsCommand(program, io);
   registerStatusCommand(program, io);
   registerListenCommand(program, io);
+  registerConfigCommand(program, io);
   registerServerCommand(program, io);
   registerBotCommand(program, io);
   registerCompletionCommand(program, io);
-  for (const command of program.commands) {
-    command.exitOverride().configureOutput(program.configureOutput());
+  for (const command of [program, ...program.commands]) {
+    command.exitOverride().configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+      outputError: (text, write) => write(usageLine(text, command)),
+    });
   }
   return program;
 }
@@ -52,25 +63,48 @@ export function createProgram(io: CliIo): Command {
 /** Runs `sup` with the given arguments (without `node` and the script) and returns the exit code. */
 export async function runCli(args: readonly string[], io: CliIo): Promise<number> {
   const program = createProgram(io);
+  // `sup help sned`: commander's own help command would print the whole help; an unknown command is an error with a suggestion.
+  const argv = args[0] === 'help' && args.length > 1 ? helpFor(program, args[1]!) : [...args];
+  let json = false;
+  program.hook('preSubcommand', (_, command) => {
+    const options = argv.slice(0, argv.includes('--') ? argv.indexOf('--') : undefined);
+    json = options.includes('--json') && command.options.some((option) => option.long === '--json');
+  });
   try {
-    await program.parseAsync([...args], { from: 'user' });
+    await program.parseAsync(argv, { from: 'user' });
     return ExitCode.Ok;
   } catch (error) {
-    return reportError(error, io);
+    return reportError(error, io, json);
   }
 }
 
-function reportError(error: unknown, io: CliIo): number {
+/** The arguments that show `name`'s help, or, for no such command, that make commander suggest one. */
+function helpFor(program: Command, name: string): string[] {
+  const known = program.commands.some((command) => command.name() === name || command.aliases().includes(name));
+  return known ? [name, '--help'] : [name];
+}
+
+/** Says what went wrong on stderr (and, for a --json command, as one JSON object on stdout); returns the exit code. */
+function reportError(error: unknown, io: CliIo, json: boolean): number {
+  let exitCode: ExitCode;
+  let reason: string;
+  let fields: Record<string, unknown> = {};
   if (error instanceof CommanderError) {
     // Help and version exit 0; every other commander error is a usage error, already printed.
-    return error.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
-  }
-  if (error instanceof CliError) {
+    if (error.exitCode === 0) return ExitCode.Ok;
+    exitCode = ExitCode.Usage;
+    reason = error.message.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' ');
+  } else if (error instanceof CliError) {
+    exitCode = error.exitCode;
+    reason = error.message;
+    fields = error.jsonFields;
     // An empty message is a plain "no" whose answer was already printed.
-    if (error.message !== '') writeLine(io.stderr, `sup: ${error.message}`);
-    return error.exitCode;
+    if (reason !== '') writeLine(io.stderr, `sup: ${reason}`);
+  } else {
+    exitCode = ExitCode.Internal;
+    reason = `unexpected error: ${error instanceof Error ? error.message : String(error)} (a bug in sup: please report it with the command you ran)`;
+    writeLine(io.stderr, `sup: ${reason}`);
   }
-  const message = error instanceof Error ? error.message : String(error);
-  writeLine(io.stderr, `sup: unexpected error: ${message} (please report this with the command you ran)`);
-  return ExitCode.ServerError;
+  if (json && reason !== '') writeLine(io.stdout, JSON.stringify({ ...fields, error: reason, exitCode }));
+  return exitCode;
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { SupTimeoutError, type SupError } from '../client/errors.js';
 import type { SupClientOptions } from '../client/options.js';
-import { SupClient } from '../client/sup-client.js';
+import { SupClient, type SupClientState } from '../client/sup-client.js';
 import { CliError } from './cli-error.js';
 import { cliFailure } from './client-failure.js';
 import { ExitCode } from './exit-codes.js';
@@ -69,10 +69,10 @@ export async function withSession<T>(
     throw cliFailure(error);
   }
   plan.prepare?.(client);
-  let stopped: 'timeout' | 'shutdown' | undefined;
+  let stopped: 'timeout' | 'shutdown' | 'refused' | undefined;
   let retryError: SupError | undefined;
   let working = false;
-  const stop = (why: 'timeout' | 'shutdown'): void => {
+  const stop = (why: NonNullable<typeof stopped>): void => {
     if (stopped !== undefined) return;
     stopped = why;
     // While still retrying, why the last attempt failed says more than "timed out".
@@ -85,6 +85,11 @@ export async function withSession<T>(
     if (!working || !plan.workEndsOnShutdown) stop('shutdown');
   };
   io.shutdown.addEventListener('abort', onShutdown);
+  // A name taken at the first login is someone else's: retrying until --timeout only delays the answer.
+  const onState = (state: SupClientState): void => {
+    if (!working && state.type === 'backoff' && cliFailure(state.lastError).exitCode === ExitCode.LoginRefused) stop('refused');
+  };
+  client.on('state', onState);
   let progress: Progress | undefined;
   try {
     if (io.shutdown.aborted) onShutdown();
@@ -97,6 +102,7 @@ export async function withSession<T>(
     await client.quit();
     return result;
   } catch (error) {
+    if (stopped === 'refused' && retryError !== undefined) throw cliFailure(retryError);
     if (stopped === 'shutdown') {
       throw new SessionInterruptedError(ExitCode.Interrupted, `interrupted before ${where} answered`, { cause: error });
     }
@@ -120,6 +126,7 @@ export async function withSession<T>(
     throw cliFailure(error);
   } finally {
     io.shutdown.removeEventListener('abort', onShutdown);
+    client.off('state', onState);
     progress?.stop();
     clearTimeout(timer);
     client.close();

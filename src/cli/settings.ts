@@ -20,6 +20,27 @@ export interface CommonFlags extends TlsFlags {
   quiet?: boolean;
 }
 
+/** Where a setting came from: the answer to "why is it using port 7000?". */
+export type Origin =
+  | { from: 'flag'; flag: string }
+  | { from: 'env'; name: string }
+  | { from: 'file'; file: string; key: string }
+  | { from: 'default' };
+
+/** The origin in words: `--port`, `SUP_PORT`, `"port" in /etc/sup.config.json`, `default`. */
+export function describeOrigin(origin: Origin): string {
+  switch (origin.from) {
+    case 'flag':
+      return origin.flag;
+    case 'env':
+      return origin.name;
+    case 'file':
+      return `"${origin.key}" in ${origin.file}`;
+    case 'default':
+      return 'default';
+  }
+}
+
 export interface Settings {
   host: string;
   port: number;
@@ -31,26 +52,69 @@ export interface Settings {
   json: boolean;
   quiet: boolean;
   loaded: LoadedConfig;
+  /** Where each of host, port, user (when given) and timeoutMs came from. */
+  origins: { host: Origin; port: Origin; user: Origin | undefined; timeoutMs: Origin };
 }
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
+
+const DEFAULT: Origin = { from: 'default' };
+
+/** The first candidate that has a value, with its origin; each is only looked at when those before it had none. */
+function pick<T>(...candidates: Array<readonly [() => T | undefined, Origin]>): { value: T; origin: Origin } | undefined {
+  for (const [value, origin] of candidates) {
+    const found = value();
+    if (found !== undefined) return { value: found, origin };
+  }
+  return undefined;
+}
 
 /** Flag, then environment, then config file, then defaults. */
 export async function resolveSettings(flags: CommonFlags, io: CliIo): Promise<Settings> {
   const loaded = await loadConfigFor(flags.config, io);
   const { config } = loaded;
-  const user = flags.user ?? nonEmpty(io.env.SUP_USER) ?? config.user;
-  if (user !== undefined) requireUsername(user, flags.user !== undefined ? '--user' : io.env.SUP_USER ? 'SUP_USER' : `"user" in ${loaded.file}`);
+  const inFile = (key: string): Origin => ({ from: 'file', file: loaded.file ?? '', key });
+  const user = pick<string>(
+    [() => flags.user, { from: 'flag', flag: '--user' }],
+    [() => nonEmpty(io.env.SUP_USER), { from: 'env', name: 'SUP_USER' }],
+    [() => config.user, inFile('user')],
+  );
+  if (user !== undefined) requireUsername(user.value, describeOrigin(user.origin));
+  const host = pick<string>(
+    [() => flags.host, { from: 'flag', flag: '--host' }],
+    [() => nonEmpty(io.env.SUP_HOST), { from: 'env', name: 'SUP_HOST' }],
+    [() => config.host, inFile('host')],
+    [() => DEFAULT_HOST, DEFAULT],
+  )!;
+  const port = pick<number>(
+    [() => flags.port, { from: 'flag', flag: '--port' }],
+    [() => envPort(io.env.SUP_PORT), { from: 'env', name: 'SUP_PORT' }],
+    [() => config.port, inFile('port')],
+    [() => DEFAULT_PORT, DEFAULT],
+  )!;
+  const timeout = pick<number>(
+    [() => flags.timeout, { from: 'flag', flag: '--timeout' }],
+    [() => config.timeout, inFile('timeout')],
+    [() => DEFAULT_TIMEOUT_MS, DEFAULT],
+  )!;
   return {
-    host: flags.host ?? nonEmpty(io.env.SUP_HOST) ?? config.host ?? DEFAULT_HOST,
-    port: flags.port ?? envPort(io.env.SUP_PORT) ?? config.port ?? DEFAULT_PORT,
-    user,
-    timeoutMs: flags.timeout ?? config.timeout ?? DEFAULT_TIMEOUT_MS,
+    host: host.value,
+    port: port.value,
+    user: user?.value,
+    timeoutMs: timeout.value,
     tls: await resolveClientTls(flags, io.env, config.tls, loaded.file, io.cwd),
     json: flags.json ?? false,
     quiet: flags.quiet ?? false,
     loaded,
+    origins: { host: host.origin, port: port.origin, user: user?.origin, timeoutMs: timeout.origin },
   };
+}
+
+/** Which config file is read: the one named by --config, else by SUP_CONFIG, else the one found from cwd up. */
+export function configOrigin(configFlag: string | undefined, io: CliIo): Origin | undefined {
+  if (configFlag !== undefined) return { from: 'flag', flag: '--config' };
+  if (nonEmpty(io.env.SUP_CONFIG) !== undefined) return { from: 'env', name: 'SUP_CONFIG' };
+  return undefined;
 }
 
 /** The config file named by --config, else by SUP_CONFIG, else the one found from cwd up. */
@@ -76,7 +140,8 @@ export function requireUsername(name: string, source: string): void {
   if (problem) throw new CliError(ExitCode.Usage, `invalid username ${JSON.stringify(name)} (from ${source}): ${problem}`);
 }
 
-function osLoginName(env: NodeJS.ProcessEnv): string | undefined {
+/** The OS login name, whatever it is; undefined when there is none. */
+export function osLoginName(env: NodeJS.ProcessEnv): string | undefined {
   try {
     return userInfo().username;
   } catch {

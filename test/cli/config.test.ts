@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -110,6 +111,7 @@ describe('config file search', { timeout: 10_000 }, () => {
     ['.suprc.yml', (port) => `port: ${port}\nuser: u1\n`],
     ['sup.config.mjs', (port) => `export default { port: ${port}, user: 'u1' };\n`],
     ['sup.config.js', (port) => `module.exports = { port: ${port}, user: 'u1' };\n`],
+    ['sup.config.cjs', (port) => `module.exports = { port: ${port}, user: 'u1' };\n`],
     ['package.json', (port) => JSON.stringify({ name: 'app', sup: { port, user: 'u1' } })],
   ];
   for (const [name, content] of kinds) {
@@ -152,12 +154,32 @@ describe('config file search', { timeout: 10_000 }, () => {
     assert.equal(loginOn(server), 'parent');
   });
 
+  test('when an empty config file is nearer than another, then it is an error, not skipped for the one above', async (t) => {
+    const [far] = await servers(t, 1);
+    const root = tempDir(t);
+    write(root, 'sup.config.json', JSON.stringify({ port: far!.port }));
+    write(root, 'sub/sup.config.json', '');
+    const result = await runSup(['status', 'bob'], t, { cwd: join(root, 'sub') });
+    assert.equal(result.code, 2);
+    assert.ok(result.stderr.includes(join(root, 'sub/sup.config.json')), result.stderr);
+    assert.equal(far!.accepted, 0);
+  });
+
   test('when the example config is loaded, then every key in it passes the check', async (t) => {
     const example = JSON.parse(readFileSync(EXAMPLE, 'utf8')) as Record<string, unknown>;
     for (const key of ['host', 'port', 'user', 'timeout', 'server', 'bot']) assert.ok(key in example, `shows "${key}"`);
     const loaded = await loadConfig(EXAMPLE, tempDir(t));
     assert.equal(loaded.file, EXAMPLE);
     assert.deepEqual(loaded.config, example);
+  });
+
+  test('when the example config runs bots, then echo and relay are separate bots, so a message gets one answer', () => {
+    const example = JSON.parse(readFileSync(EXAMPLE, 'utf8')) as { bot: unknown };
+    assert.ok(Array.isArray(example.bot), 'one entry per bot');
+    const bots = example.bot as Array<{ username: string; plugins: Array<string | { module: string }> }>;
+    const modules = bots.map((bot) => bot.plugins.map((plugin) => (typeof plugin === 'string' ? plugin : plugin.module)));
+    assert.deepEqual(modules, [['./bots/echo.js'], ['./bots/relay.js']]);
+    assert.notEqual(bots[0]!.username, bots[1]!.username);
   });
 
   test('when the example config is given with --config, then its user logs in', async (t) => {
@@ -179,7 +201,10 @@ describe('config errors', { timeout: 10_000 }, () => {
     ['a deep wrong type', 'sup.config.json', '{"bot": {"limits": {"rate": {"burst": "x"}}}}', /"bot\.limits\.rate\.burst" must be a whole number/],
     ['an invalid user', 'sup.config.json', '{"user": "two words"}', /^sup: invalid username "two words" \(from "user" in \S+\/sup\.config\.json\)/],
     ['an array for the config', 'sup.config.json', '[1, 2]', /^sup: config \S+: the config must be an object/],
-    ['a module that throws', 'sup.config.mjs', 'throw new Error("no config for you");\n', /^sup: cannot read config \S+\/sup\.config\.mjs: no config for you; fix or remove the file\n$/],
+    ['a module that throws', 'sup.config.mjs', 'const x = 1;\nthrow new Error("no config for you");\n', /^sup: cannot read config \S+\/sup\.config\.mjs: line 2: no config for you; fix or remove the file\n$/],
+    ['an empty file', 'sup.config.json', '', /^sup: config \S+\/sup\.config\.json is empty: write \{\} for no settings, or remove the file\n$/],
+    ['an empty YAML file', '.suprc', '  \n', /^sup: config \S+\/\.suprc is empty/],
+    ['a module without a default export', 'sup.config.mjs', 'export const port = 1;\n', /^sup: config \S+\/sup\.config\.mjs has no default export: export default/],
   ];
   for (const [what, name, content, pattern] of broken) {
     test(`when the found config has ${what}, then it exits 2 naming the file and the problem, without connecting`, async (t) => {
@@ -208,5 +233,113 @@ describe('config errors', { timeout: 10_000 }, () => {
     const result = await runSup(['status', 'bob'], t, { cwd, env: { SUP_CONFIG: 'conf' } });
     assert.equal(result.code, 2);
     assert.match(result.stderr, /^sup: cannot read config \S+\/conf: it is a directory/);
+  });
+});
+
+describe('config file safety (like git safe.directory)', { timeout: 10_000 }, () => {
+  for (const [who, mode] of [['its group', 0o664], ['others', 0o646]] as const) {
+    test(`when a found code config can be written by ${who}, then it is refused with exit 2 naming the file and the fix`, async (t) => {
+      const server = await ScriptedServer.start(t);
+      const root = tempDir(t);
+      const file = write(root, 'sup.config.mjs', `globalThis.ranUntrusted = true;\nexport default { port: ${server.port} };\n`);
+      chmodSync(file, mode);
+      mkdirSync(join(root, 'below'));
+      const result = await runSup(['status', 'bob'], t, { cwd: join(root, 'below') });
+      assert.equal(result.code, 2);
+      assert.equal(
+        result.stderr,
+        `sup: refusing to run config ${file}: it is code, and ${who} can write it, so they could make sup run anything as you; fix: chmod go-w ${file}, or pass it with --config ${file} (or SUP_CONFIG) if you trust it\n`,
+      );
+      assert.equal((globalThis as { ranUntrusted?: boolean }).ranUntrusted, undefined, 'the file never ran');
+      assert.equal(await server.acceptedBeforeProbe(), 0);
+    });
+  }
+
+  test('when such a file is named with --config or SUP_CONFIG, then it is trusted and read', async (t) => {
+    const server = await ScriptedServer.start(t);
+    const cwd = tempDir(t);
+    const file = write(cwd, 'sup.config.mjs', `export default { port: ${server.port}, user: 'trusted' };\n`);
+    chmodSync(file, 0o666);
+    assert.equal((await runSup(['send', 'bob', 'hi', '-c', file], t, { cwd })).code, 0);
+    assert.equal((await runSup(['send', 'bob', 'hi'], t, { cwd, env: { SUP_CONFIG: file } })).code, 0);
+    assert.equal(loginOn(server), 'trusted');
+  });
+
+  test('when a found config is data (JSON, YAML) writable by others, then it is read: it cannot run code', async (t) => {
+    const server = await ScriptedServer.start(t);
+    const cwd = tempDir(t);
+    chmodSync(write(cwd, 'sup.config.json', JSON.stringify({ port: server.port, user: 'data' })), 0o666);
+    assert.equal((await runSup(['send', 'bob', 'hi'], t, { cwd })).code, 0);
+    assert.equal(loginOn(server), 'data');
+  });
+
+  const asRoot = process.getuid?.() === 0;
+  test('when a found code config belongs to another user (not root), then it is refused naming the file', { skip: asRoot ? false : 'needs root to give a file to nobody' }, async (t) => {
+    const server = await ScriptedServer.start(t);
+    const cwd = tempDir(t);
+    const file = write(cwd, 'sup.config.mjs', `export default { port: ${server.port} };\n`);
+    chownSync(file, 65534, 65534);
+    const result = await runSup(['status', 'bob'], t, { cwd });
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /^sup: refusing to run config \S+: it is code owned by another user \(uid 65534\)[^\n]*chown it to yourself, or pass it with --config/);
+    assert.ok(result.stderr.includes(file));
+    assert.equal(await server.acceptedBeforeProbe(), 0);
+  });
+
+  test('when a found code config belongs to root, then it is read whoever runs sup', async (t) => {
+    const server = await ScriptedServer.start(t);
+    const cwd = tempDir(t);
+    const file = write(cwd, 'sup.config.cjs', `module.exports = { port: ${server.port}, user: 'rooted' };\n`);
+    if (asRoot) chownSync(file, 0, 0);
+    assert.equal((await runSup(['send', 'bob', 'hi'], t, { cwd })).code, 0);
+    assert.equal(loginOn(server), 'rooted');
+  });
+});
+
+describe('sup config', { timeout: 10_000 }, () => {
+  test('when settings come from a flag, the env, a file and defaults, then each is shown with its origin', async (t) => {
+    const cwd = tempDir(t);
+    const file = write(cwd, 'sup.config.json', JSON.stringify({ port: 7000, host: 'from-file', timeout: 5000 }));
+    const result = await runSup(['config', '--timeout', '42'], t, { cwd, env: { SUP_USER: 'envy' } });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stderr, '');
+    const rows = result.stdout.trimEnd().split('\n').map((line) => line.split(/\s{2,}|(?<=^\w+)\s+/));
+    assert.deepEqual(rows, [
+      ['host', 'from-file', `"host" in ${file}`],
+      ['port', '7000', `"port" in ${file}`],
+      ['user', 'envy', 'SUP_USER'],
+      ['timeout', '42', '--timeout'],
+      ['config', file, `found searching up from ${cwd}`],
+    ]);
+  });
+
+  test('when --json is given, then one object gives each value and where it came from', async (t) => {
+    const cwd = tempDir(t);
+    const file = write(cwd, 'conf.yaml', 'port: 7000\n');
+    const result = await runSup(['config', '--json', '-c', 'conf.yaml', '-u', 'flagged'], t, { cwd, env: { SUP_PORT: '7001' } });
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(JSON.parse(result.stdout), {
+      host: { value: '127.0.0.1', from: 'default' },
+      port: { value: 7001, from: 'env', name: 'SUP_PORT' },
+      user: { value: 'flagged', from: 'flag', flag: '--user' },
+      timeout: { value: 10000, from: 'default' },
+      config: { value: file, from: 'flag', flag: '--config' },
+    });
+  });
+
+  test('when no config file and no user are given, then it says none was found and shows the OS login name', async (t) => {
+    const cwd = tempDir(t);
+    const result = await runSup(['config', '--json'], t, { cwd });
+    const shown = JSON.parse(result.stdout) as Record<string, { value: unknown; from: string }>;
+    assert.deepEqual(shown.config, { value: null, from: 'search', cwd });
+    assert.deepEqual(shown.user, { value: userInfo().username, from: 'os' });
+  });
+
+  test('when the config is broken, then `sup config` exits 2 like every command', async (t) => {
+    const cwd = tempDir(t);
+    write(cwd, 'sup.config.json', '{"prot": 1}');
+    const result = await runSup(['config', '--json'], t, { cwd });
+    assert.equal(result.code, 2);
+    assert.match(JSON.parse(result.stdout).error as string, /unknown key "prot"/);
   });
 });

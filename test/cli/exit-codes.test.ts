@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { PassThrough, Writable } from 'node:stream';
 import { describe, test } from 'node:test';
-import { closedPort, loggedIn, runSup, ScriptedServer, startServer } from './harness.js';
+import { runCli } from '../../src/cli/program.js';
+import { closedPort, loggedIn, runSup, ScriptedServer, startServer, tempDir } from './harness.js';
 
 
 function oneLine(stderr: string): void {
@@ -64,6 +66,22 @@ describe('exit codes', { timeout: 10_000 }, () => {
     });
   });
 
+  describe('--json failures', () => {
+    for (const args of [['send', 'bob', 'hi'], ['send', 'bob', '--lines'], ['status', 'bob'], ['contacts'], ['listen']]) {
+      test(`when \`sup ${args.join(' ')} --json\` cannot connect, then stdout holds one JSON object with the reason and exit code 3`, async (t) => {
+        const port = await closedPort();
+        const result = await runSup([...args, '--json', '--timeout', '300', '-p', String(port), '-u', 'alice'], t, { stdin: 'hi\n' });
+        assert.equal(result.code, 3);
+        oneLine(result.stderr);
+        const lines = result.stdout.trimEnd().split('\n');
+        assert.equal(lines.length, 1, result.stdout);
+        const parsed = JSON.parse(lines[0]!) as Record<string, unknown>;
+        assert.equal(parsed.exitCode, 3);
+        assert.equal(`sup: ${String(parsed.error)}\n`, result.stderr);
+      });
+    }
+  });
+
   describe('4: login refused', () => {
     test('when the name is taken (101), then send exits 4 saying so', async (t) => {
       const { port } = await startServer(t);
@@ -82,14 +100,17 @@ describe('exit codes', { timeout: 10_000 }, () => {
       assert.match(result.stderr, /refused the username "alice" \(status 102 Username Invalid\)/);
     });
 
-    test('when listen keeps finding its name taken until --timeout, then it exits 4, not 3', { timeout: 5_000 }, async (t) => {
-      const { port } = await startServer(t);
-      await loggedIn(port, t, 'alice');
-      const result = await runSup(['listen', '--timeout', '300', '-p', String(port), '-u', 'alice'], t);
-      assert.equal(result.code, 4);
-      oneLine(result.stderr);
-      assert.match(result.stderr, /the username "alice" is taken[^\n]*still failing after 300 ms[^\n]*--timeout/);
-    });
+    for (const args of [['listen'], ['send', 'bob', '--lines']]) {
+      // The 60 s --timeout is far beyond the test's own: only an answer at once passes.
+      test(`when \`sup ${args.join(' ')}\` finds its name taken at the first login, then it exits 4 at once with the reason`, { timeout: 5_000 }, async (t) => {
+        const { port } = await startServer(t);
+        await loggedIn(port, t, 'alice');
+        const result = await runSup([...args, '--timeout', '60000', '-p', String(port), '-u', 'alice'], t, { stdin: 'hi\n' });
+        assert.equal(result.code, 4);
+        oneLine(result.stderr);
+        assert.match(result.stderr, /^sup: the username "alice" is taken on 127\.0\.0\.1:\d+ \(status 101[^\n]*pick another name/);
+      });
+    }
   });
 
   describe('5: any other error status', () => {
@@ -118,6 +139,27 @@ describe('exit codes', { timeout: 10_000 }, () => {
     });
   });
 
+  describe('6: internal error', () => {
+    test('when sup itself fails unexpectedly, then it exits 6 (not 5) asking for a report', async (t) => {
+      const { port } = await startServer(t);
+      // A stdout that throws stands in for a bug: nothing in sup expects it.
+      const broken = new Writable({ write: () => { throw new TypeError('boom'); } });
+      const stderr = new PassThrough();
+      let text = '';
+      stderr.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+      const code = await runCli(['status', 'bob', '-p', String(port)], {
+        stdout: broken,
+        stderr,
+        stdin: new PassThrough(),
+        env: {},
+        shutdown: new AbortController().signal,
+        cwd: tempDir(t),
+      });
+      assert.equal(code, 6);
+      assert.match(text, /^sup: unexpected error: boom \(a bug in sup: please report it[^\n]*\)\n$/);
+    });
+  });
+
   describe('2: usage', () => {
     for (const [what, args, pattern] of [
       ['an unknown option', ['send', 'bob', 'hi', '--bogus'], /unknown option '--bogus'/],
@@ -128,8 +170,10 @@ describe('exit codes', { timeout: 10_000 }, () => {
       ['a port over 65535', ['status', 'bob', '-p', '65536'], /argument '65536' is invalid/],
       ['a timeout of 0', ['status', 'bob', '--timeout', '0'], /--timeout <ms>' argument '0' is invalid/],
       ['an extra argument to status', ['status', 'bob', 'carol'], /too many arguments/],
-      ['an unknown command', ['sned', 'bob', 'hi'], /unknown command 'sned'/],
-      ['a misspelt option', ['send', 'bob', 'hi', '--jsn'], /unknown option '--jsn'/],
+      ['an unknown command', ['sned', 'bob', 'hi'], /unknown command 'sned' \(Did you mean send\?\) \(see 'sup --help'\)/],
+      ['a misspelt option', ['send', 'bob', 'hi', '--jsn'], /unknown option '--jsn' \(Did you mean --json\?\) \(see 'sup send --help'\)\n$/],
+      ['help for a misspelt command', ['help', 'sned'], /^sup: unknown command 'sned' \(Did you mean send\?\)/],
+      ['message text that looks like an option', ['send', 'bob', '-5 degrees outside'], /unknown option '-5 degrees outside'; [^\n]*put -- before the message: sup send <user> -- "-5 degrees outside" \(see 'sup send --help'\)/],
     ] as const) {
       // Commander adds "(Did you mean ...?)" on a line of its own; program.ts must fold it into the one line.
       test(`when given ${what}, then it exits 2 with one line on stderr`, async (t) => {
@@ -140,6 +184,24 @@ describe('exit codes', { timeout: 10_000 }, () => {
         assert.equal(result.stdout, '');
       });
     }
+
+    test('when a usage error happens with --json, then stdout holds one JSON object with the reason and exit code 2', async (t) => {
+      const result = await runSup(['status', 'bob', '--json', '--bogus'], t);
+      assert.equal(result.code, 2);
+      assert.deepEqual(JSON.parse(result.stdout), { error: "unknown option '--bogus'", exitCode: 2 });
+      oneLine(result.stderr);
+      // --quiet promises nothing but errors, --json a value for every outcome: together they are a usage error.
+      const both = await runSup(['status', 'bob', '-q', '--json'], t);
+      assert.equal(both.code, 2);
+      assert.match(both.stderr, /^sup: option '-q, --quiet' cannot be used with option '--json' \(see 'sup status --help'\)\n$/);
+      assert.equal(JSON.parse(both.stdout).exitCode, 2);
+    });
+
+    test('when `sup help send` is asked, then it prints the help of send', async (t) => {
+      const result = await runSup(['help', 'send'], t);
+      assert.equal(result.code, 0);
+      assert.match(result.stdout, /^Usage: sup send /);
+    });
 
     for (const value of ['abc', '0', '70000']) {
       test(`when SUP_PORT is ${value}, then it exits 2 naming SUP_PORT`, async (t) => {
@@ -153,7 +215,7 @@ describe('exit codes', { timeout: 10_000 }, () => {
     test('when --help is given, then it prints the exit codes on stdout and exits 0', async (t) => {
       const result = await runSup(['--help'], t);
       assert.equal(result.code, 0);
-      for (const code of ['0', '1', '2', '3', '4', '5']) assert.match(result.stdout, new RegExp(`^  ${code}  `, 'm'));
+      for (const code of ['0', '1', '2', '3', '4', '5', '6', '7', '130']) assert.match(result.stdout, new RegExp(`^  ${code}  `, 'm'));
     });
 
     test('when --version is given, then it prints the package version and exits 0', async (t) => {

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { runCli } from '../../src/cli/program.js';
@@ -74,6 +74,8 @@ export interface CliOptions {
   cwd?: string;
   /** A stderr that claims to be a terminal of this many columns. */
   ttyColumns?: number;
+  /** A stdin that claims to be a terminal. */
+  stdinTty?: boolean;
 }
 
 export interface CliRun {
@@ -92,6 +94,7 @@ export function startCli(args: readonly string[], cleanup: Cleanup, options: Cli
   const stderr = new Captured();
   if (options.ttyColumns !== undefined) fakeTerminal(stderr.stream, options.ttyColumns);
   const stdin = new PassThrough();
+  if (options.stdinTty) Object.assign(stdin, { isTTY: true });
   if (options.stdin !== undefined) stdin.end(options.stdin);
   const shutdown = new AbortController();
   const cwd = options.cwd ?? tempDir(cleanup);
@@ -364,4 +367,17 @@ export function readyPort(run: Proc): Promise<number> {
 
 export function spawnSup(args: readonly string[], t: Cleanup, options: ProcOptions = {}): Proc {
   return startProcess(process.execPath, [BIN, ...args], t, options);
+}
+
+/**
+ * bin/sup.js and the built CLI copied where any user can read them: a test that runs sup as
+ * another user must not depend on where the checkout is (a home or `mktemp -d` directory
+ * only its owner can enter). The bundle needs nothing else to run.
+ */
+export function worldReadableBin(t: Cleanup): string {
+  const root = tempDir(t, 'sup-bin-');
+  chmodSync(root, 0o755);
+  cpSync(BIN, join(root, 'bin/sup.js'));
+  cpSync(dirname(BUILT_CLI), join(root, 'dist/cli-bundle'), { recursive: true });
+  return join(root, 'bin/sup.js');
 }

@@ -16,6 +16,7 @@ import {
   type Cleanup,
   type Proc,
   type ProcOptions,
+  worldReadableBin,
 } from './harness.js';
 
 const HAS_SCRIPT = spawnSync('script', ['--version'], { stdio: 'ignore' }).status === 0;
@@ -82,6 +83,24 @@ describe('sup as a real process', { timeout: 20_000 }, () => {
     assert.deepEqual(await run.exited, { code: 0, signal: null });
     assert.equal(run.stderr(), '');
     assert.deepEqual(await bob.frames(2), ['recv alice a', 'recv alice b']);
+  });
+
+  test('when stdin never ends and is over the frame limit, then `sup send` stops reading and exits 2', async (t) => {
+    const fake = await ScriptedServer.start(t);
+    // `yes` writes forever: only stopping at the limit lets sup (and then the pipeline) end.
+    const run = shell(`yes aaaaaaaaaaaaaaa | sup send bob -p ${fake.port} -u alice; echo "sup exited $?" >&2`, t);
+    assert.deepEqual(await run.exited, { code: 0, signal: null });
+    assert.match(run.stderr(), /^sup: cannot send: the message is too long: stdin holds more than \d+ bytes[^\n]*\nsup exited 2\n$/);
+    assert.equal(fake.accepted, 0);
+  });
+
+  test('when stdin is a directory, then `sup send` says so with exit 2', async (t) => {
+    const dir = tempDir(t);
+    for (const flags of [[], ['--lines']]) {
+      const run = shell(`sup send bob -u alice ${flags.join(' ')} < ${JSON.stringify(dir)}`, t);
+      assert.deepEqual(await run.exited, { code: 2, signal: null });
+      assert.equal(run.stderr(), 'sup: stdin is a directory, not a file or a pipe: redirect a file (< FILE) or pipe the text in\n');
+    }
   });
 
   test('when `sup send bob` reads the message from a pipe, then stdin is the message', async (t) => {
@@ -157,9 +176,11 @@ describe('sup as a real process', { timeout: 20_000 }, () => {
     const file = join(cwd, 'sup.config.json');
     writeFileSync(file, '{"port": 1}');
     chmodSync(file, 0o000);
-    // Root reads any file whatever its mode, so run as nobody then.
-    const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
-    const run = spawnSup(['status', 'bob'], t, { cwd, ...asNobody });
+    // Root reads any file whatever its mode, so run as nobody then, from a copy nobody can reach.
+    const asRoot = process.getuid?.() === 0;
+    const asNobody = asRoot ? { uid: 65534, gid: 65534 } : {};
+    const bin = asRoot ? worldReadableBin(t) : BIN;
+    const run = startProcess(process.execPath, [bin, 'status', 'bob'], t, { cwd, ...asNobody });
     assert.deepEqual(await run.exited, { code: 2, signal: null });
     assert.equal(run.stderr(), `sup: cannot read config ${file}: permission denied; fix or remove the file\n`);
   });

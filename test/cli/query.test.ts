@@ -141,6 +141,20 @@ describe('sup listen', { timeout: 10_000 }, () => {
     assert.equal(await run.exited, 0);
   });
 
+  test('when --quiet is given, then it prints the messages, as its help says, and nothing on stderr', async (t) => {
+    const fake = await ScriptedServer.start(t);
+    const run = startCli(['listen', '-q', '-p', String(fake.port), '-u', 'lis'], t, { ttyColumns: 80 });
+    await fake.frame(/^login lis$/);
+    fake.push('recv bob quietly');
+    await run.stdout.until(/quietly\n/);
+    run.shutdown();
+    assert.equal(await run.exited, 0);
+    assert.equal(run.stdout.text, 'bob quietly\n');
+    assert.equal(run.stderr.text, '', 'no spinner on the terminal either');
+    const help = await runSup(['listen', '--help'], t);
+    assert.match(help.stdout, /-q, --quiet\s+print the messages only/);
+  });
+
   test('when --json is given, then each message is one JSON object per line with from, text and at', async (t) => {
     const fake = await ScriptedServer.start(t);
     const run = startCli(['listen', '--json', '-p', String(fake.port), '-u', 'lis'], t);

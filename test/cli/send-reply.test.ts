@@ -45,6 +45,46 @@ describe('sup send --reply', { timeout: 10_000 }, () => {
     assert.match(result.stderr, /^sup: no reply from "bot" within 300 ms \(the message was delivered\); raise --timeout to wait longer\n$/);
   });
 
+  test('when the connection closes while waiting for the reply, then it exits 3 (network), not as an internal error', async (t) => {
+    const fake: ScriptedServer = await ScriptedServer.start(t, {
+      send: () => {
+        // The status goes out first; then the server goes away.
+        setImmediate(() => void fake.closeConnections());
+        return ['status 000 OK'];
+      },
+    });
+    const result = await runSup(['send', 'bot', 'wait', '--reply', '-p', String(fake.port), '-u', 'alice'], t);
+    assert.equal(result.code, 3);
+    assert.match(result.stderr, /^sup: the connection closed before "bot" replied \(the message was delivered\)[^\n]*\n$/);
+  });
+
+  test('when --json is given and no reply comes, then stdout still holds one JSON object with the delivery, the reason and the exit code', async (t) => {
+    const { port } = await startServer(t);
+    await loggedIn(port, t, 'bot');
+    const result = await runSup(['send', 'bot', 'ping', '--reply', '--json', '--timeout', '300', '-p', String(port), '-u', 'alice'], t);
+    assert.equal(result.code, 3);
+    const lines = result.stdout.trimEnd().split('\n');
+    assert.equal(lines.length, 1);
+    const parsed = JSON.parse(lines[0]!) as Record<string, unknown>;
+    assert.deepEqual(Object.keys(parsed), ['to', 'delivered', 'error', 'exitCode']);
+    assert.equal(parsed.to, 'bot');
+    assert.equal(parsed.delivered, true);
+    assert.equal(parsed.exitCode, 3);
+    assert.match(String(parsed.error), /^no reply from "bot" within 300 ms/);
+    assert.match(result.stderr, /^sup: no reply from "bot"[^\n]*\n$/, 'the error still goes to stderr too');
+  });
+
+  test('when --json is given and the server answers 107, then stdout holds one JSON object with exit code 5', async (t) => {
+    const fake = await ScriptedServer.start(t, { send: ['status 107 Message Too Long'] });
+    const result = await runSup(['send', 'bot', 'ping', '--json', '-p', String(fake.port), '-u', 'alice'], t);
+    assert.equal(result.code, 5);
+    const parsed = JSON.parse(result.stdout) as Record<string, unknown>;
+    assert.equal(parsed.to, 'bot');
+    assert.equal(parsed.delivered, undefined, 'not known to be delivered');
+    assert.equal(parsed.exitCode, 5);
+    assert.match(String(parsed.error), /status 107 Message Too Long/);
+  });
+
   test('when the recipient is offline, then it does not wait and exits 1', async (t) => {
     const { port } = await startServer(t);
     const result = await runSup(['send', 'bot', 'ping', '--reply', '-p', String(port), '-u', 'alice'], t);

@@ -117,24 +117,63 @@ describe('sup send', { timeout: 10_000 }, () => {
     assert.equal(await run.exited, 0);
   });
 
-  test('when --lines meets a line the protocol cannot carry, then the lines before it go, nothing after, and it exits 2 naming the line', async (t) => {
+  test('when --lines meets a line the protocol cannot carry, then it reports its input line number, skips it, sends the rest and exits 2', async (t) => {
     const { port } = await startServer(t);
     const bob = await loggedIn(port, t, 'bob');
     const result = await runSup(['send', 'bob', '--lines', '-p', String(port), '-u', 'alice'], t, {
-      stdin: 'fine\ncaf\u00e9\nnever sent\n',
+      stdin: 'fine\n\ncaf\u00e9\nalso sent\n',
     });
     assert.equal(result.code, 2);
-    assert.match(result.stderr, /^sup: cannot send line 2: [^\n]*U\+00E9[^\n]*\n$/);
-    assert.deepEqual(await framesBeforeMarker(bob, port, 'bob', t), ['recv alice fine']);
+    assert.match(result.stderr, /^sup: line 3 skipped: [^\n]*U\+00E9[^\n]*add --ascii[^\n]*\n$/);
+    assert.deepEqual(await framesBeforeMarker(bob, port, 'bob', t), ['recv alice fine', 'recv alice also sent']);
   });
 
-  test('when --lines stops at a line it cannot carry, then it still waits for the lines before it and quits', async (t) => {
+  test('when --lines skips a line, then it still sends the lines around it in order and quits', async (t) => {
     const fake = await ScriptedServer.start(t);
     const result = await runSup(['send', 'bob', '--lines', '-p', String(fake.port), '-u', 'alice'], t, {
-      stdin: 'fine\nbad\u0007bell\n',
+      stdin: 'fine\nbad\u0007bell\nlast',
     });
     assert.equal(result.code, 2);
-    assert.deepEqual(fake.frames, ['login alice', 'send bob fine', 'quit alice']);
+    assert.match(result.stderr, /^sup: line 2 skipped: [^\n]*control byte 0x07[^\n]*\n$/);
+    assert.deepEqual(fake.frames, ['login alice', 'send bob fine', 'send bob last', 'quit alice']);
+  });
+
+  test('when --lines meets a line longer than the frame limit, then only that line is skipped, with its number', async (t) => {
+    const fake = await ScriptedServer.start(t);
+    const result = await runSup(['send', 'bob', '--lines', '-p', String(fake.port), '-u', 'alice'], t, {
+      stdin: `one\n${'x'.repeat(40_000)}\nthree\n`,
+    });
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /^sup: line 2 skipped: the line is over \d+ bytes[^\n]*16384-byte limit\n$/);
+    assert.deepEqual(fake.frames, ['login alice', 'send bob one', 'send bob three', 'quit alice']);
+  });
+
+  test('when --lines counts lines, then empty lines count too, as `wc -l` does', async (t) => {
+    const fake = await ScriptedServer.start(t, { send: (frame) => (frame === 'send bob b' ? ['status 104 Messaged User Not Online'] : ['status 000 OK']) });
+    const result = await runSup(['send', 'bob', '--lines', '--json', '-p', String(fake.port), '-u', 'alice'], t, { stdin: 'a\n\n\nb\n' });
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /^sup: line 4 not delivered: /);
+    assert.deepEqual(result.stdout.trimEnd().split('\n').map((line) => JSON.parse(line) as unknown), [
+      { to: 'bob', line: 1, delivered: true },
+      { to: 'bob', line: 4, delivered: false, status: '104' },
+    ]);
+  });
+
+  test('when --lines --json skips a line, then that line too gets its one JSON object', async (t) => {
+    const fake = await ScriptedServer.start(t);
+    const result = await runSup(['send', 'bob', '--lines', '--json', '-p', String(fake.port), '-u', 'alice'], t, { stdin: 'ok\n\u0001\n' });
+    assert.equal(result.code, 2);
+    // A sent line's object comes when its status does, so possibly after a later skipped line's.
+    const objects = result.stdout
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .sort((a, b) => Number(a.line) - Number(b.line));
+    assert.deepEqual(objects[0], { to: 'bob', line: 1, delivered: true });
+    assert.equal(objects[1]!.line, 2);
+    assert.equal(objects[1]!.delivered, false);
+    assert.match(String(objects[1]!.skipped), /control byte 0x01/);
+    assert.equal(objects.length, 2);
   });
 
   test('when --lines has a line while the recipient is offline, then it says so on stderr, goes on with later lines, and exits 1', async (t) => {
@@ -147,6 +186,46 @@ describe('sup send', { timeout: 10_000 }, () => {
     assert.equal(await run.exited, 1);
     assert.match(run.stderr.text, /^sup: line 1 not delivered: "bob" is not online[^\n]*\n$/);
     assert.deepEqual(await framesBeforeMarker(bob, port, 'bob', t), ['recv alice heard']);
+  });
+
+  test('when --ascii is given, then the text is transliterated and what has no ASCII form becomes "?"', async (t) => {
+    const fake = await ScriptedServer.start(t);
+    const words = await runSup(['send', 'bob', 'caf\u00e9', '\u2713', '--ascii', '-p', String(fake.port), '-u', 'alice'], t);
+    assert.equal(words.code, 0, words.stderr);
+    const stdin = await runSup(['send', 'bob', '--ascii', '-p', String(fake.port), '-u', 'alice'], t, { stdin: 'Stra\u00dfe\u0007 \u201cok\u201d\n' });
+    assert.equal(stdin.code, 0, stdin.stderr);
+    const lines = await runSup(['send', 'bob', '--lines', '--ascii', '-p', String(fake.port), '-u', 'alice'], t, { stdin: 'na\u00efve\n\u00bd\n' });
+    assert.equal(lines.code, 0, lines.stderr);
+    assert.deepEqual(
+      fake.frames.filter((frame) => frame.startsWith('send ')),
+      ['send bob cafe v', 'send bob Strasse? "ok"', 'send bob naive', 'send bob 1/2'],
+    );
+  });
+
+  test('when text outside ASCII is refused, then the reason suggests --ascii', async (t) => {
+    const result = await runSup(['send', 'bob', 'caf\u00e9', '-u', 'alice'], t);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /^sup: cannot send: [^\n]*U\+00E9[^\n]*\(or add --ascii to transliterate it\)\n$/);
+  });
+
+  test('when stdin holds more than the frame limit and never ends, then it stops reading and exits 2 with the usual reason', async (t) => {
+    const fake = await ScriptedServer.start(t);
+    const run = startCli(['send', 'bob', '-p', String(fake.port), '-u', 'alice'], t);
+    // Never ended: only stopping at the limit lets the command finish.
+    run.stdin.write('a'.repeat(10_000));
+    run.stdin.write('a'.repeat(10_000));
+    assert.equal(await run.exited, 2);
+    assert.match(run.stderr.text, /^sup: cannot send: the message is too long: stdin holds more than \d+ bytes[^\n]*16384-byte limit[^\n]*\n$/);
+    assert.equal(fake.accepted, 0);
+  });
+
+  test('when stdin is a terminal, then it says on stderr that it reads the message there and how to end it', async (t) => {
+    const fake = await ScriptedServer.start(t);
+    const result = await runSup(['send', 'bob', '-p', String(fake.port), '-u', 'alice'], t, { stdin: 'typed\n', stdinTty: true });
+    assert.equal(result.code, 0);
+    assert.equal(result.stderr, 'sup: reading the message from the terminal; end with Ctrl-D on a line of its own (Ctrl-C cancels)\n');
+    const quiet = await runSup(['send', 'bob', '-q', '-p', String(fake.port), '-u', 'alice'], t, { stdin: 'typed\n', stdinTty: true });
+    assert.deepEqual(quiet, { code: 0, stdout: '', stderr: '' });
   });
 
   test('when --lines is given with message words, then it is a usage error (exit 2)', async (t) => {

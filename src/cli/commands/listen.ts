@@ -26,6 +26,7 @@ export function registerListenCommand(program: Command, io: CliIo): void {
       .description('stay logged in, reconnecting, and print each message received as "<from> <message>"')
       .option('--from <user>', 'print only the messages from this user')
       .option('--count <n>', 'exit 0 after this many messages were printed', integerOption(1)),
+    'print the messages only: nothing else on stderr but errors',
   )
     .addHelpText('after', LISTEN_HELP)
     .action(async (flags: ListenFlags) => {

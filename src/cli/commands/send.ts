@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { SupClient, SupMessage } from '../../client/sup-client.js';
+import { DEFAULT_MAX_FRAME_BYTES } from '../../protocol/constants.js';
 import { messageProblem } from '../../protocol/message-text.js';
 import { CliError } from '../cli-error.js';
 import { isNegativeAnswer } from '../client-failure.js';
@@ -8,15 +9,21 @@ import { ExitCode } from '../exit-codes.js';
 import { writeLine, type CliIo } from '../io.js';
 import { SessionInterruptedError, withSession } from '../session.js';
 import { loginName, requireUsername, resolveSettings, type CommonFlags, type Settings } from '../settings.js';
-import { readInputLines, readWholeInput } from '../stdin.js';
+import { readInputLines, readWholeInput, refuseDirectory } from '../stdin.js';
 
 interface SendFlags extends CommonFlags {
   lines?: boolean;
   reply?: boolean;
+  ascii?: boolean;
 }
 
 // Streamed lines are pipelined, but only this many wait for their status at once.
 const MAX_LINES_IN_FLIGHT = 64;
+// Transliteration can shorten text (a combining accent becomes nothing), so --ascii reads this many times the limit.
+const ASCII_INPUT_FACTOR = 4;
+
+/** Turns text into what the protocol can carry; the identity without --ascii. */
+type Fold = (text: string) => string;
 
 export function registerSendCommand(program: Command, io: CliIo): void {
   addCommonOptions(
@@ -25,8 +32,10 @@ export function registerSendCommand(program: Command, io: CliIo): void {
       .description('send a message; with no message words, or "-", the message is read from stdin')
       .argument('<user>', 'the recipient')
       .argument('[message...]', 'the message words, joined by single spaces')
-      .option('--lines', 'send each non-empty line of stdin as its own message, as it arrives')
-      .option('--reply', 'then wait for one message back from <user> and print it (exit 3 if none within --timeout)'),
+      .option('--lines', 'send each non-empty line of stdin as its own message, as it arrives; a line that cannot be sent is reported and skipped (exit 2 at the end)')
+      .option('--reply', 'then wait for one message back from <user> and print it (exit 3 if none within --timeout)')
+      .option('--ascii', 'transliterate the text to ASCII ("café ✓" goes as "cafe v"), "?" for what has no ASCII form')
+      .addHelpText('after', '\nA message that starts with "-": put -- before it, as in  sup send bob -- "-5 degrees outside"'),
   ).action(async (to: string, words: string[], flags: SendFlags) => {
     requireUsername(to, 'the <user> argument');
     const fromStdin = words.length === 0 || (words.length === 1 && words[0] === '-');
@@ -38,13 +47,20 @@ export function registerSendCommand(program: Command, io: CliIo): void {
     }
     const settings = await resolveSettings(flags, io);
     const username = loginName(settings, io.env);
+    // Loaded only for --ascii: the transliteration tables are large.
+    const fold: Fold = flags.ascii ? (await import('../ascii-text.js')).toAscii : (text) => text;
+    const readLimit = (DEFAULT_MAX_FRAME_BYTES - `send ${to} `.length) * (flags.ascii ? ASCII_INPUT_FACTOR : 1);
+    if (fromStdin) {
+      await refuseDirectory(io.stdin);
+      hintTerminal(io, settings, flags.lines ? 'the messages, one per line,' : 'the message');
+    }
     if (flags.lines) {
-      await sendLines(settings, io, username, to);
+      await sendLines(settings, io, username, to, fold, readLimit);
       return;
     }
-    const text = fromStdin ? await readMessage(io) : words.join(' ');
+    const text = fold(fromStdin ? await readMessage(io, readLimit) : words.join(' '));
     const problem = messageProblem(to, text);
-    if (problem) throw new CliError(ExitCode.Usage, `cannot send: ${problem}`);
+    if (problem) throw new CliError(ExitCode.Usage, `cannot send: ${problem}${flags.ascii ? '' : asciiHint(text)}`);
     const reply = flags.reply ? new ReplyWaiter(to) : undefined;
     const plan = {
       username,
@@ -58,28 +74,53 @@ export function registerSendCommand(program: Command, io: CliIo): void {
           ? `no reply from "${to}" within ${settings.timeoutMs} ms (the message was delivered); raise --timeout to wait longer`
           : undefined,
     };
-    const delivered = await withSession(settings, io, plan, async (client) => {
-      const sent = await deliver(client, to, text, settings, io, reply);
-      if (sent && reply) printReply(await reply.next(), to, settings, io);
-      return sent;
-    });
-    if (!delivered) throw new CliError(ExitCode.Negative, '');
+    let sent = false;
+    try {
+      const delivered = await withSession(settings, io, plan, async (client) => {
+        sent = await deliver(client, to, text, settings, io, reply);
+        if (sent && reply) printReply(await reply.next(), to, settings, io);
+        return sent;
+      });
+      if (!delivered) throw new CliError(ExitCode.Negative, '');
+    } catch (error) {
+      // With --json, the failure's one object still says where the message went.
+      if (error instanceof CliError) error.jsonFields = sent ? { to, delivered: true } : { to };
+      throw error;
+    }
   });
 }
 
-/** The whole of stdin as the message. */
-async function readMessage(io: CliIo): Promise<string> {
-  let text: string | undefined;
+/** On a terminal, a person may not know that sup waits for them: say so, and how to end. */
+function hintTerminal(io: CliIo, settings: Settings, what: string): void {
+  if ((io.stdin as { isTTY?: boolean }).isTTY !== true || settings.quiet) return;
+  writeLine(io.stderr, `sup: reading ${what} from the terminal; end with Ctrl-D on a line of its own (Ctrl-C cancels)`);
+}
+
+/** For text refused over a character outside ASCII: the flag that would carry it. */
+function asciiHint(text: string): string {
+  return /[^\x00-\x7f]/.test(text) ? ' (or add --ascii to transliterate it)' : '';
+}
+
+/** The whole of stdin as the message, read no further than `maxBytes`. */
+async function readMessage(io: CliIo, maxBytes: number): Promise<string> {
+  let input;
   try {
-    text = await readWholeInput(io.stdin, io.shutdown);
+    input = await readWholeInput(io.stdin, io.shutdown, maxBytes);
   } catch (error) {
+    if (error instanceof CliError) throw error;
     const reason = error instanceof Error ? error.message : String(error);
     throw new CliError(ExitCode.Usage, `cannot read the message from stdin: ${reason}`, { cause: error });
   }
-  if (text === undefined) {
+  if (input === undefined) {
     throw new SessionInterruptedError(ExitCode.Interrupted, 'interrupted while reading the message from stdin; nothing was sent');
   }
-  return text;
+  if (input.type === 'too-long') {
+    throw new CliError(
+      ExitCode.Usage,
+      `cannot send: the message is too long: stdin holds more than ${input.maxBytes} bytes, which makes a frame over the ${DEFAULT_MAX_FRAME_BYTES}-byte limit; nothing was sent (use --lines to send it line by line)`,
+    );
+  }
+  return input.text;
 }
 
 /** Sends one message; false (after saying so) when the recipient is not online. */
@@ -137,7 +178,12 @@ class ReplyWaiter {
   async next(): Promise<SupMessage> {
     this.waiting = true;
     while (this.#received.length === 0) {
-      if (this.#closed) throw new Error(`the connection closed before "${this.#from}" replied`);
+      if (this.#closed) {
+        throw new CliError(
+          ExitCode.Network,
+          `the connection closed before "${this.#from}" replied (the message was delivered); check the server and ask again`,
+        );
+      }
       await new Promise<void>((resolve) => {
         this.#wake = resolve;
       });
@@ -158,13 +204,16 @@ function printReply(message: SupMessage, to: string, settings: Settings, io: Cli
 
 /**
  * Streams stdin line by line, each line a message, in order, as lines arrive. A line the
- * protocol cannot carry stops the stream (exit 2) rather than being dropped unseen, after
- * the lines before it are answered; a line whose recipient is offline is reported and the
- * stream goes on, ending with exit 1. A shutdown signal ends the input like its end would.
+ * protocol cannot carry is reported with its number and skipped, and the stream goes on
+ * (exit 2 at the end); so is a line whose recipient is offline (exit 1 at the end, when
+ * no line was skipped). A shutdown signal ends the input like its end would.
  */
-async function sendLines(settings: Settings, io: CliIo, username: string, to: string): Promise<void> {
+async function sendLines(settings: Settings, io: CliIo, username: string, to: string, fold: Fold, maxLineBytes: number): Promise<void> {
   let undelivered = 0;
-  let refusedLine: CliError | undefined;
+  let skipped = 0;
+  const printResult = (result: Record<string, unknown>): void => {
+    if (settings.json) writeLine(io.stdout, JSON.stringify({ to, ...result }));
+  };
   const plan = { username, reconnect: true, deadline: false, progress: false, workEndsOnShutdown: true };
   await withSession(settings, io, plan, async (client) => {
     // A fatal failure must end the stream at once, not when the next line happens to arrive.
@@ -179,7 +228,7 @@ async function sendLines(settings: Settings, io: CliIo, username: string, to: st
         return;
       }
       undelivered++;
-      if (settings.json) writeLine(io.stdout, JSON.stringify({ to, line, delivered: false, status: error.status }));
+      printResult({ line, delivered: false, status: error.status });
       if (!settings.quiet) writeLine(io.stderr, `sup: line ${line} not delivered: ${error.message}`);
     };
     // Reading stops on shutdown and on any way out of here, so an open stdin cannot keep the process alive.
@@ -188,21 +237,26 @@ async function sendLines(settings: Settings, io: CliIo, username: string, to: st
     io.shutdown.addEventListener('abort', onShutdown, { once: true });
     if (io.shutdown.aborted) onShutdown();
     const inFlight: Array<Promise<void>> = [];
-    const lines = readInputLines(io.stdin, stopReading.signal);
+    const lines = readInputLines(io.stdin, stopReading.signal, maxLineBytes);
     try {
-      for (let line = 1; ; line++) {
+      for (;;) {
         const next = await Promise.race([lines.next(), failed]);
         if (next.done) break;
-        const problem = messageProblem(to, next.value);
-        if (problem) {
-          refusedLine = new CliError(ExitCode.Usage, `cannot send line ${line}: ${problem}; the lines before it were sent`);
-          break;
+        const { number: line } = next.value;
+        const text = next.value.text === undefined ? undefined : fold(next.value.text);
+        const problem =
+          text === undefined
+            ? `the line is over ${maxLineBytes} bytes, which makes a frame over the ${DEFAULT_MAX_FRAME_BYTES}-byte limit`
+            : messageProblem(to, text);
+        if (problem !== undefined || text === undefined) {
+          skipped++;
+          printResult({ line, delivered: false, skipped: problem });
+          writeLine(io.stderr, `sup: line ${line} skipped: ${problem}${text === undefined ? '' : asciiHint(text)}`);
+          continue;
         }
         inFlight.push(
-          client.send(to, next.value).then(
-            () => {
-              if (settings.json) writeLine(io.stdout, JSON.stringify({ to, line, delivered: true }));
-            },
+          client.send(to, text).then(
+            () => printResult({ line, delivered: true }),
             (error: unknown) => report(line, error),
           ),
         );
@@ -215,6 +269,7 @@ async function sendLines(settings: Settings, io: CliIo, username: string, to: st
       void lines.return(undefined);
     }
   });
-  if (refusedLine) throw refusedLine;
+  // Each skipped or undelivered line was reported as it happened; the exit code sums it up.
+  if (skipped > 0) throw new CliError(ExitCode.Usage, '');
   if (undelivered > 0) throw new CliError(ExitCode.Negative, '');
 }
