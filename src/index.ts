@@ -53,8 +53,27 @@ export {
   type HearHandler,
   type CommandRun,
   type CommandSpec,
+  type CommandOptions,
   type CommandExample,
 } from './bot/plugin.js';
+export {
+  systemScheduleClock,
+  type ScheduleClock,
+  type ScheduledJob,
+  type JobFunction,
+  type JobRun,
+  type EveryOptions,
+  type CronOptions,
+} from './bot/schedule.js';
+export {
+  DEFAULT_HTTP_HOST,
+  DEFAULT_MAX_BODY_BYTES,
+  type BotHttpOptions,
+  type PluginHttp,
+  type HttpHandler,
+  type HttpRequest,
+  type HttpReply,
+} from './bot/http-routes.js';
 export { loadPlugins, preparePlugin, resolvePluginModule, type PluginSpec, type LoadedPlugin, type LoadPluginsOptions } from './bot/loader.js';
 export {
   BotRuntime,

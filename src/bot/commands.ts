@@ -58,11 +58,18 @@ export function commandSpecProblem(spec: unknown): string | undefined {
   if (candidate.usage !== undefined && typeof candidate.usage !== 'string') {
     return `command "${name}": "usage" must be a string such as "<name> [count]"`;
   }
-  if (parseUsage(candidate.usage as string | undefined) === undefined) {
+  // With a pattern, usage is only shown, so it may be any text.
+  if (candidate.pattern === undefined && parseUsage(candidate.usage as string | undefined) === undefined) {
     return (
       `command "${name}": usage ${JSON.stringify(candidate.usage)} is not understood: ` +
       'write each argument as <required> or [optional], and end with ... to take any number more'
     );
+  }
+  if (candidate.pattern !== undefined && !(candidate.pattern instanceof RegExp)) {
+    return `command "${name}": "pattern" must be a RegExp that the arguments are matched against`;
+  }
+  for (const flag of ['admin', 'caseSensitive'] as const) {
+    if (candidate[flag] !== undefined && typeof candidate[flag] !== 'boolean') return `command "${name}": "${flag}" must be true or false`;
   }
   if (candidate.examples !== undefined) {
     if (!Array.isArray(candidate.examples)) return `command "${name}": "examples" must be an array`;
@@ -116,32 +123,51 @@ export function splitCommand(text: string): CommandCall {
   return { word, args, argv };
 }
 
-/** Commands by name and alias; names are unique across every plugin of a bot. */
+/**
+ * Commands by name and alias; names are unique across every plugin of a bot. A word matches
+ * case-insensitively unless its command says `caseSensitive: true`; an exact-case match wins.
+ */
 export class CommandRegistry {
-  readonly #byWord = new Map<string, RegisteredCommand>();
+  readonly #byFolded = new Map<string, Array<{ word: string; command: RegisteredCommand }>>();
   readonly #ordered: RegisteredCommand[] = [];
 
   /** Registers a command; returns the owner of the clashing word if the name or an alias is taken. */
   add(spec: CommandSpec, plugin: string): { clash: string; owner: string } | undefined {
     const words = [spec.name, ...(spec.aliases ?? [])];
+    const folded = words.map((word) => word.toLowerCase());
+    if (new Set(spec.caseSensitive === true ? words : folded).size !== words.length) return { clash: spec.name, owner: plugin };
     for (const word of words) {
-      const owner = this.#byWord.get(word);
-      if (owner !== undefined) return { clash: word, owner: owner.plugin };
+      const taken = (this.#byFolded.get(word.toLowerCase()) ?? []).find(
+        (entry) => entry.word === word || spec.caseSensitive !== true || entry.command.spec.caseSensitive !== true,
+      );
+      if (taken !== undefined) return { clash: word, owner: taken.command.plugin };
     }
-    if (new Set(words).size !== words.length) return { clash: spec.name, owner: plugin };
     const command: RegisteredCommand = { spec, plugin, arity: parseUsage(spec.usage) ?? { min: 0, max: 0 } };
-    for (const word of words) this.#byWord.set(word, command);
+    for (const word of words) {
+      const entries = this.#byFolded.get(word.toLowerCase()) ?? [];
+      entries.push({ word, command });
+      this.#byFolded.set(word.toLowerCase(), entries);
+    }
     this.#ordered.push(command);
     return undefined;
   }
 
   lookup(word: string): RegisteredCommand | undefined {
-    return this.#byWord.get(word);
+    const entries = this.#byFolded.get(word.toLowerCase()) ?? [];
+    return (
+      entries.find((entry) => entry.word === word)?.command ??
+      entries.find((entry) => entry.command.spec.caseSensitive !== true)?.command
+    );
   }
 
   /** Every command, in registration order. */
   list(): readonly RegisteredCommand[] {
     return this.#ordered;
+  }
+
+  /** Every word that invokes a command (names and aliases). */
+  words(): string[] {
+    return [...this.#byFolded.values()].flatMap((entries) => entries.map((entry) => entry.word));
   }
 }
 
@@ -153,22 +179,34 @@ export function usageLine(spec: CommandSpec): string {
 /** The text of `help`: one line per command. */
 export function helpIndex(commands: readonly RegisteredCommand[], helpWord: string): string {
   const lines = ['Commands:'];
-  for (const { spec } of commands) lines.push(`  ${usageLine(spec)} - ${spec.summary}`);
+  for (const { spec } of commands) lines.push(`  ${usageLine(spec)} - ${spec.summary}${spec.admin === true ? ' (admins only)' : ''}`);
   lines.push(`Type "${helpWord} <command>" for details.`);
   return lines.join('\n');
 }
 
-/** The text of `help <command>`: usage, summary, aliases and examples. */
+/** The text of `help <command>`: usage, summary, aliases, and each example with its expected reply. */
 export function helpFor(command: RegisteredCommand): string {
   const { spec } = command;
   const lines = [`${usageLine(spec)} - ${spec.summary}`];
   if (spec.aliases !== undefined && spec.aliases.length > 0) lines.push(`Aliases: ${spec.aliases.join(', ')}`);
+  if (spec.admin === true) lines.push('Only the bot\'s admins may use it.');
   const examples = spec.examples ?? [];
   if (examples.length > 0) {
     lines.push('Examples:');
-    for (const example of examples) lines.push(`  ${exampleInput(example)}`);
+    for (const example of examples) {
+      lines.push(`  ${exampleInput(example)}`);
+      for (const reply of expectedReplies(example)) lines.push(`    -> ${reply.replace(/\n/g, '\n       ')}`);
+    }
   }
   return lines.join('\n');
+}
+
+/** An example's expected replies as help shows them; none when the example does not say. */
+function expectedReplies(example: CommandExample): string[] {
+  if (typeof example === 'string' || example.reply === undefined) return [];
+  const replies: ReadonlyArray<string | RegExp> = Array.isArray(example.reply) ? example.reply : [example.reply as string | RegExp];
+  if (replies.length === 0) return ['(no reply)'];
+  return replies.map((reply) => (typeof reply === 'string' ? reply : `(a reply matching ${String(reply)})`));
 }
 
 /** What the user types in an example. */

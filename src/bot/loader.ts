@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { PluginLoadError, PluginLoadErrorCode } from './errors.js';
+import { registerSupResolution } from './module-resolve.js';
 import { pluginShapeProblem, type AnyPlugin, type Plugin } from './plugin.js';
 
 /** One plugin to load: a module path (relative to cwd) or package name, and its raw options. */
@@ -31,6 +32,8 @@ export interface LoadPluginsOptions {
  */
 export async function loadPlugins(specs: readonly PluginSpec[], options: LoadPluginsOptions): Promise<LoadedPlugin[]> {
   const loaded: LoadedPlugin[] = [];
+  // A plugin file anywhere on disk may `import 'sup'` without installing it.
+  if (specs.length > 0) registerSupResolution();
   for (const spec of specs) {
     const file = resolvePluginModule(spec.module, options.cwd);
     let namespace: Record<string, unknown>;

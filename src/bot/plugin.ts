@@ -1,4 +1,6 @@
+import type { PluginHttp } from './http-routes.js';
 import type { BotLogger } from './logger.js';
+import type { CronOptions, EveryOptions, JobFunction, ScheduledJob } from './schedule.js';
 
 /**
  * Turns the raw options from the config file (or the test kit) into the plugin's typed
@@ -46,6 +48,8 @@ export interface CommandMessage extends BotMessage {
   readonly args: string;
   /** `args` split on runs of whitespace. */
   readonly argv: readonly string[];
+  /** The match of the command's `pattern` against `args` (named groups in `match.groups`); null without one. */
+  readonly match: RegExpExecArray | null;
 }
 
 export type HearHandler = (message: HeardMessage) => void | Promise<void>;
@@ -89,8 +93,21 @@ export interface CommandSpec {
    */
   usage?: string;
   examples?: readonly CommandExample[];
+  /**
+   * Matched against the arguments (`args`); a message whose arguments do not match gets the
+   * usage line back. The match is `message.match`. When given, it decides instead of the
+   * argument count of `usage` (which is then only shown).
+   */
+  pattern?: RegExp;
+  /** Only the bot's `admins` may run it; others get a short refusal. @default false */
+  admin?: boolean;
+  /** Match the command word exactly as written instead of in any case. @default false */
+  caseSensitive?: boolean;
   run: CommandRun;
 }
+
+/** Everything of a {@link CommandSpec} but its name and handler, for `ctx.command(name, options, run)`. */
+export type CommandOptions = Omit<CommandSpec, 'name' | 'run'>;
 
 /** What a plugin's `setup` gets: everything it may touch of the bot. */
 export interface PluginContext<TOptions = undefined> {
@@ -108,6 +125,8 @@ export interface PluginContext<TOptions = undefined> {
   readonly signal: AbortSignal;
   /** Registers a command; throws if the name or an alias is taken. */
   command(spec: CommandSpec): void;
+  /** The same, with the name and handler apart: `ctx.command('deploy', { summary, admin: true }, run)`. */
+  command(name: string, options: CommandOptions, run: CommandRun): void;
   /**
    * Registers a handler for messages that are not commands: a RegExp is tested against the
    * whole text, a string must equal the text exactly.
@@ -115,6 +134,17 @@ export interface PluginContext<TOptions = undefined> {
   hear(pattern: RegExp | string, handler: HearHandler): void;
   /** Sends a message to any user, through the bot's rate limit and loop guard. */
   send(to: string, text: string): Promise<SendOutcome>;
+  /**
+   * Runs `fn` every `ms` milliseconds (first `ms` from now) until shutdown. A run that fails is
+   * logged and the schedule goes on; a run still going when the next is due makes that one skip.
+   */
+  every(ms: number, fn: JobFunction, options?: EveryOptions): ScheduledJob;
+  /** Runs `fn` at each time a cron pattern names (`'0 9 * * 1-5'`, croner syntax), as `every` does. */
+  cron(pattern: string, fn: JobFunction, options?: CronOptions): ScheduledJob;
+  /** The current time as schedules see it (the test kit's clock in tests). */
+  now(): Date;
+  /** Routes on the bot's HTTP listener, when it has one (`sup bot --http`). */
+  readonly http: PluginHttp;
 }
 
 /** A plugin's per-plugin key-value data, persisted as one JSON file. */
@@ -141,8 +171,12 @@ export interface Plugin<TOptions = undefined> {
   setup(ctx: PluginContext<TOptions>): void | Disposer | Promise<void | Disposer>;
 }
 
-/** A plugin of any options type, as the runtime holds it (`setup` is a method, so this widens). */
-export type AnyPlugin = Plugin<unknown>;
+/**
+ * A plugin of any options type, as the runtime holds it. `any`, not `unknown`: with a context
+ * this large TypeScript no longer widens `setup` by itself, and setup only ever gets the
+ * options its own validator returned.
+ */
+export type AnyPlugin = Plugin<any>;
 
 const PLUGIN_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 

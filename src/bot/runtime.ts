@@ -3,6 +3,8 @@ import { isOfflineError, type BotClient, type BotClientState } from './client-po
 import { systemClock, type Clock } from './clock.js';
 import { CommandRegistry, commandSpecProblem, helpFor, helpIndex, splitCommand, usageLine, type CommandCall, type RegisteredCommand } from './commands.js';
 import { Dispatcher, type IncomingMessage } from './dispatcher.js';
+import { fallbackReply } from './fallback.js';
+import { DEFAULT_HTTP_HOST, HttpListener, HttpRoutes, type BotHttpOptions, type HttpHandler } from './http-routes.js';
 import { DropNotices, DropReason, dropNotice, type DropReport } from './drop-notices.js';
 import {
   BotError,
@@ -20,6 +22,8 @@ import { Outbox } from './outbox.js';
 import type {
   BotMessage,
   CommandMessage,
+  CommandOptions,
+  CommandRun,
   CommandSpec,
   Disposer,
   HearHandler,
@@ -27,6 +31,7 @@ import type {
   PluginContext,
   SendOutcome,
 } from './plugin.js';
+import { Scheduler, systemScheduleClock, type CronOptions, type EveryOptions, type JobFunction, type ScheduleClock } from './schedule.js';
 import { JsonFileStore } from './store.js';
 
 export interface BotRuntimeOptions {
@@ -45,6 +50,17 @@ export interface BotRuntimeOptions {
   logger?: BotLogger;
   /** @default systemClock */
   clock?: Clock;
+  /** The wall clock that `ctx.every`, `ctx.cron` and `ctx.now` use. @default systemScheduleClock */
+  scheduleClock?: ScheduleClock;
+  /** Usernames that may run commands marked `admin: true`. @default [] */
+  admins?: readonly string[];
+  /**
+   * Answer a message that no command or `hear` handler took with a hint naming the closest
+   * command and `help`. @default true
+   */
+  fallback?: boolean;
+  /** Listen for HTTP (routes from `ctx.http`); off when omitted. */
+  http?: BotHttpOptions;
 }
 
 export type BotRuntimeState = 'created' | 'starting' | 'running' | 'stopping' | 'stopped';
@@ -114,6 +130,14 @@ export class BotRuntime {
   readonly #drops: DropNotices;
   readonly #shutdown = new AbortController();
   readonly #progress = new WeakMap<IncomingMessage, Progress>();
+  readonly #scheduleClock: ScheduleClock;
+  readonly #scheduler: Scheduler;
+  readonly #admins: ReadonlySet<string>;
+  readonly #fallback: boolean;
+  readonly #httpOptions: BotHttpOptions | undefined;
+  readonly #routes = new HttpRoutes();
+  #http: HttpListener | undefined;
+  #httpAddress: { host: string; port: number } | undefined;
   readonly #onMessage = (message: IncomingMessage): void => this.#receive(message);
   readonly #onState = (state: BotClientState): void => this.#logState(state);
   #state: BotRuntimeState = 'created';
@@ -133,6 +157,7 @@ export class BotRuntime {
       throw new BotOptionError('apology', 'apology must be a string, or false to send none');
     }
     checkUniqueNames(options.plugins);
+    checkExtras(options);
     this.username = options.username;
     this.limits = resolveBotLimits(options.limits);
     this.#client = options.client;
@@ -141,6 +166,11 @@ export class BotRuntime {
     this.#apology = options.apology === undefined ? DEFAULT_APOLOGY : options.apology === '' ? false : options.apology;
     this.#logger = options.logger ?? silentLogger;
     this.#clock = options.clock ?? systemClock;
+    this.#scheduleClock = options.scheduleClock ?? systemScheduleClock;
+    this.#scheduler = new Scheduler({ clock: this.#scheduleClock, logger: this.#logger, signal: this.#shutdown.signal });
+    this.#admins = new Set(options.admins ?? []);
+    this.#fallback = options.fallback ?? true;
+    this.#httpOptions = options.http;
     this.#outbox = new Outbox({
       rate: this.limits.rate,
       loopGuard: this.limits.loopGuard,
@@ -206,12 +236,20 @@ export class BotRuntime {
     return this.#stopping;
   }
 
-  /** Resolves once no message is queued or being handled and the outbox is empty. */
+  /** Where the HTTP listener listens, once started; undefined without one. */
+  get httpAddress(): { host: string; port: number } | undefined {
+    return this.#httpAddress;
+  }
+
+  /** Resolves once no message is queued or being handled, no scheduled job is running and the outbox is empty. */
   async idle(): Promise<void> {
     for (;;) {
       await this.#dispatcher.idle();
+      await this.#scheduler.idle();
       await this.#outbox.idle();
-      if (this.#dispatcher.queued === 0 && this.#dispatcher.running === 0 && this.#outbox.outstanding === 0) return;
+      if (this.#dispatcher.queued === 0 && this.#dispatcher.running === 0 && this.#scheduler.running === 0 && this.#outbox.outstanding === 0) {
+        return;
+      }
     }
   }
 
@@ -227,6 +265,7 @@ export class BotRuntime {
       this.#logger.info('connecting', { username: this.username });
       await this.#client.connect();
       if (this.#shutdown.signal.aborted) throw stoppedWhileStarting();
+      await this.#startHttp();
     } catch (error) {
       this.#client.off('message', this.#onMessage);
       this.#client.off('state', this.#onState);
@@ -235,6 +274,8 @@ export class BotRuntime {
       this.#outbox.abort();
       this.#client.close();
       this.#shutdown.abort();
+      this.#scheduler.stop();
+      await this.#http?.close();
       await this.#dispose(new Deadline(this.#clock, this.limits.shutdownTimeoutMs));
       await this.#flushStores();
       this.#state = 'stopped';
@@ -281,10 +322,43 @@ export class BotRuntime {
       log: childLogger(this.#logger, { plugin }),
       store,
       signal: this.#shutdown.signal,
-      command: (spec: CommandSpec) => this.#registerCommand(plugin, spec),
+      command: (spec: CommandSpec | string, options?: CommandOptions, run?: CommandRun) =>
+        this.#registerCommand(plugin, typeof spec === 'string' ? ({ ...options, name: spec, run } as CommandSpec) : spec),
       hear: (pattern: RegExp | string, handler: HearHandler) => this.#registerHear(plugin, pattern, handler),
       send: (to: string, text: string) => this.#send(plugin, to, text, undefined),
+      every: (ms: number, fn: JobFunction, options?: EveryOptions) =>
+        this.#registration(plugin, () => this.#scheduler.every(plugin, ms, fn, options)),
+      cron: (pattern: string, fn: JobFunction, options?: CronOptions) =>
+        this.#registration(plugin, () => this.#scheduler.cron(plugin, pattern, fn, options)),
+      now: () => new Date(this.#scheduleClock.now()),
+      http: Object.freeze({
+        enabled: this.#httpOptions !== undefined,
+        get: (path: string, handler: HttpHandler) => this.#registration(plugin, () => this.#routes.add(plugin, 'GET', path, handler)),
+        post: (path: string, handler: HttpHandler) => this.#registration(plugin, () => this.#routes.add(plugin, 'POST', path, handler)),
+      }),
     });
+  }
+
+  /** Runs a registration; a mistake in it names the plugin, and during setup stops start-up. */
+  #registration<T>(plugin: string, register: () => T): T {
+    try {
+      return register();
+    } catch (error) {
+      throw new PluginSetupError(PluginSetupErrorCode.InvalidRegistration, plugin, `plugin "${plugin}": ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+  }
+
+  async #startHttp(): Promise<void> {
+    if (this.#httpOptions === undefined) {
+      if (this.#routes.size > 0) this.#logger.warn('http-off', { routes: this.#routes.describe(), hint: 'start the bot with --http HOST:PORT to serve them' });
+      return;
+    }
+    const { host = DEFAULT_HTTP_HOST, port, maxBodyBytes } = this.#httpOptions;
+    this.#http = new HttpListener(this.#routes, this.#logger, maxBodyBytes);
+    this.#httpAddress = await this.#http.listen(host, port);
+    this.#logger.info('http-listening', { host: this.#httpAddress.host, port: this.#httpAddress.port, routes: this.#routes.describe() });
   }
 
   #registerCommand(plugin: string, spec: CommandSpec): void {
@@ -395,6 +469,7 @@ export class BotRuntime {
     const call = splitCommand(message.text);
     const command = this.#commands.lookup(call.word);
     let failed = false;
+    let handled = command !== undefined;
     if (command !== undefined) {
       progress.plugin = command.plugin;
       progress.command = command.spec.name;
@@ -406,6 +481,7 @@ export class BotRuntime {
         if (signal.aborted) break;
         const match = hear.test(message.text);
         if (match === false) continue;
+        handled = true;
         progress.plugin = hear.plugin;
         const heard: HeardMessage = Object.freeze({ ...this.#messageFor(hear.plugin, message, signal), match });
         if (!(await this.#invoke(hear.plugin, message, {}, () => hear.handler(heard)))) failed = true;
@@ -413,16 +489,26 @@ export class BotRuntime {
     }
     // After a timeout the sender was already told; a late failure is only logged.
     if (failed && !signal.aborted) this.#apologize(message.from);
+    if (!handled && this.#fallback && !signal.aborted) {
+      void this.#send(BUILTIN, message.from, fallbackReply(message.text, this.#commands.words(), 'help'), signal).catch(() => {});
+    }
   }
 
   async #runCommand(command: RegisteredCommand, call: CommandCall, message: IncomingMessage, signal: AbortSignal): Promise<void> {
     const { spec, plugin, arity } = command;
     const base = this.#messageFor(plugin, message, signal);
-    if (call.argv.length < arity.min || call.argv.length > arity.max) {
+    if (spec.admin === true && !this.#admins.has(message.from)) {
+      this.#logger.warn('command-refused', { plugin, command: spec.name, from: message.from, reason: 'not an admin' });
+      void base.reply(`Sorry, "${spec.name}" is only for this bot's admins.`).catch(() => {});
+      return;
+    }
+    const match = spec.pattern === undefined ? null : new RegExp(spec.pattern.source, spec.pattern.flags.replace(/[gy]/g, '')).exec(call.args);
+    const fits = spec.pattern === undefined ? call.argv.length >= arity.min && call.argv.length <= arity.max : match !== null;
+    if (!fits) {
       void base.reply(`Usage: ${usageLine(spec)}`).catch(() => {});
       return;
     }
-    const commandMessage: CommandMessage = Object.freeze({ ...base, command: call.word, args: call.args, argv: call.argv });
+    const commandMessage: CommandMessage = Object.freeze({ ...base, command: call.word, args: call.args, argv: call.argv, match });
     try {
       const result = await spec.run(commandMessage);
       // Not awaited: the outbox keeps this sender's replies in order anyway.
@@ -487,6 +573,8 @@ export class BotRuntime {
     this.#state = 'stopping';
     this.#logger.info('stopping', { ...this.stats });
     this.#shutdown.abort();
+    this.#scheduler.stop();
+    const httpClosed = this.#http?.close() ?? Promise.resolve();
     this.#client.off('message', this.#onMessage);
     const unstarted = this.#dispatcher.stopAccepting();
 
@@ -500,6 +588,10 @@ export class BotRuntime {
     // Told after the replies to what was handled, while the outbox still sends; so is every drop not yet told.
     for (const [sender, count] of unstarted) this.#drop(sender, DropReason.Shutdown, count);
     this.#drops.flush();
+    if (!(await handlersDeadline.race(Promise.all([this.#scheduler.idle(), httpClosed])))) {
+      this.#http?.abort();
+      this.#logger.warn('shutdown-timeout', { phase: 'schedules-and-http', jobs: this.#scheduler.running });
+    }
     await this.#drainOutbox(handlersDeadline);
     const disposeDeadline = new Deadline(this.#clock, this.limits.shutdownTimeoutMs);
     await this.#dispose(disposeDeadline);
@@ -553,6 +645,24 @@ export class BotRuntime {
     }
     quitting.catch(() => {});
     this.#client.close();
+  }
+}
+
+/** Checks the options that plain types cannot: admins and the HTTP address. */
+function checkExtras(options: BotRuntimeOptions): void {
+  if (options.admins !== undefined && (!Array.isArray(options.admins) || options.admins.some((name) => usernameProblem(name) !== undefined))) {
+    throw new BotOptionError('admins', 'admins must be a list of usernames, such as ["alice"]');
+  }
+  if (options.fallback !== undefined && typeof options.fallback !== 'boolean') {
+    throw new BotOptionError('fallback', 'fallback must be true or false');
+  }
+  const http = options.http;
+  if (http === undefined) return;
+  if (!Number.isInteger(http.port) || http.port < 0 || http.port > 65_535) {
+    throw new BotOptionError('http', `the HTTP port must be a whole number from 0 to 65535, got ${String(http.port)}`);
+  }
+  if (http.maxBodyBytes !== undefined && (!Number.isInteger(http.maxBodyBytes) || http.maxBodyBytes < 1)) {
+    throw new BotOptionError('http', 'http.maxBodyBytes must be a whole number of at least 1');
   }
 }
 

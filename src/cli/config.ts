@@ -28,6 +28,12 @@ export interface BotConfig {
   plugins?: Array<string | BotPluginConfig>;
   stateDir?: string;
   apology?: string;
+  /** Usernames that may run `admin: true` commands. */
+  admins?: string[];
+  /** Answer messages nothing handled with a hint (default true). */
+  fallback?: boolean;
+  /** The HTTP listener for `ctx.http` routes: `"HOST:PORT"`, `"PORT"`, or an object. */
+  http?: string | { host?: string; port: number; maxBodyBytes?: number };
   limits?: {
     concurrency?: number;
     maxQueuedPerSender?: number;
@@ -75,6 +81,9 @@ const checkBot: Check = isObject({
   plugins: isArrayOf(isEither(isString, isObject({ module: isString, options: isAnything }))),
   stateDir: isString,
   apology: isString,
+  admins: isArrayOf(isString),
+  fallback: (value, path) => (typeof value === 'boolean' ? undefined : `"${path}" must be true or false, got ${JSON.stringify(value)}`),
+  http: isEither(isString, isObject({ host: isString, port: isInteger(0, 65_535), maxBodyBytes: isInteger(1) })),
   limits: isObject({
     concurrency: isInteger(1),
     maxQueuedPerSender: isInteger(1),

@@ -4,6 +4,7 @@ import type { SupServerOptions } from '../server/options.js';
 import type { MetricsEndpointOptions } from '../server/tls-options.js';
 import { CliError } from './cli-error.js';
 import type { SupConfig } from './config.js';
+import { parseHttpAddress } from './commands/bot.js';
 import { ExitCode } from './exit-codes.js';
 
 /** The server's deployment flags: TLS, reserved names, the per-address limit, metrics. */
@@ -17,19 +18,10 @@ export interface ServerSecurityFlags {
   metrics?: MetricsEndpointOptions;
 }
 
-/** `HOST:PORT`, `[IPv6]:PORT` or `:PORT` (127.0.0.1), as `--metrics` and `server.metrics` take it. */
-export function parseHostPort(value: string): MetricsEndpointOptions | undefined {
-  const match = /^(?:\[([^\]]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(value);
-  const port = Number(match?.[3]);
-  if (!match || port > 65_535) return undefined;
-  const host = match[1] ?? match[2];
-  return host ? { host, port } : { port };
-}
-
-/** commander parser for `--metrics`. */
+/** commander parser for `--metrics`: `HOST:PORT`, `[IPv6]:PORT`, or `PORT` on 127.0.0.1. */
 export function metricsOption(value: string): MetricsEndpointOptions {
-  const parsed = parseHostPort(value);
-  if (parsed === undefined) throw new InvalidArgumentError('expected HOST:PORT, e.g. 127.0.0.1:9464.');
+  const parsed = parseHttpAddress(value);
+  if (parsed === undefined) throw new InvalidArgumentError('expected HOST:PORT or PORT, such as 127.0.0.1:9464.');
   return parsed;
 }
 
@@ -72,7 +64,7 @@ export function serverOptionsFrom(
   }
   let endpoint = metrics;
   if (endpoint === undefined && configMetrics !== undefined) {
-    endpoint = parseHostPort(configMetrics);
+    endpoint = parseHttpAddress(configMetrics);
     if (endpoint === undefined) {
       throw new CliError(ExitCode.Usage, `config ${configFile}: "server.metrics" must be HOST:PORT, got ${JSON.stringify(configMetrics)}`);
     }

@@ -13,3 +13,4 @@ export {
 } from './test-bot.js';
 export { ScriptedUser } from './scripted-user.js';
 export { FaultTransport } from './fault-transport.js';
+export { TestClock } from './test-clock.js';

@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { BotHttpOptions } from '../bot/http-routes.js';
 import { BotRuntime, type BotCommand } from '../bot/runtime.js';
 import { preparePlugin, checkUniqueNames, type LoadedPlugin } from '../bot/loader.js';
 import type { BotLogger, LogLevel } from '../bot/logger.js';
@@ -11,6 +12,7 @@ import { SupServer } from '../server/sup-server.js';
 import type { SupServerOptions } from '../server/options.js';
 import { FaultTransport } from './fault-transport.js';
 import { ScriptedUser } from './scripted-user.js';
+import { TestClock } from './test-clock.js';
 
 /** Waits `receive` allows by default. */
 export const DEFAULT_RECEIVE_TIMEOUT_MS = 5_000;
@@ -44,6 +46,14 @@ export interface TestBotOptions {
   logger?: BotLogger;
   /** Options for the bundled server (it always listens on 127.0.0.1, port 0). */
   server?: Omit<SupServerOptions, 'host' | 'port'>;
+  /** Where the test clock (`bot.clock`, what schedules and `ctx.now()` see) starts. @default the real time now */
+  now?: Date | number | string;
+  /** Usernames that may run `admin: true` commands. @default [] */
+  admins?: readonly string[];
+  /** The reply to messages nothing handled, as `sup bot` sends it. @default true */
+  fallback?: boolean;
+  /** Start the HTTP listener on 127.0.0.1 and a free port (`bot.httpUrl`). @default false */
+  http?: boolean | Pick<BotHttpOptions, 'maxBodyBytes'>;
 }
 
 /** One log entry of the bot under test. */
@@ -117,6 +127,8 @@ export class TestBot {
   readonly username: string;
   readonly port: number;
   readonly stateDir: string;
+  /** The wall clock of schedules and `ctx.now()`: moves only when the test calls `advance`. */
+  readonly clock: TestClock;
   readonly #options: TestBotOptions;
   readonly #plugins: readonly LoadedPlugin[];
   readonly #ownsStateDir: boolean;
@@ -148,6 +160,14 @@ export class TestBot {
     this.#plugins = plugins;
     this.#server = server;
     this.#ownsStateDir = ownsStateDir;
+    this.clock = new TestClock(options.now);
+  }
+
+  /** The base URL of the bot's HTTP listener (`http://127.0.0.1:PORT`), with `http` set. */
+  get httpUrl(): string {
+    const address = this.runtime.httpAddress;
+    if (address === undefined) throw new Error('the test bot has no HTTP listener: createTestBot({ http: true })');
+    return `http://${address.host}:${address.port}`;
   }
 
   /** The bundled server (replaced by `restartServer`). */
@@ -192,6 +212,10 @@ export class TestBot {
       logger: this.#logger(),
       ...(this.#options.limits === undefined ? {} : { limits: this.#options.limits }),
       ...(this.#options.apology === undefined ? {} : { apology: this.#options.apology }),
+      ...(this.#options.admins === undefined ? {} : { admins: this.#options.admins }),
+      ...(this.#options.fallback === undefined ? {} : { fallback: this.#options.fallback }),
+      ...(this.#httpOptions() === undefined ? {} : { http: this.#httpOptions() }),
+      scheduleClock: this.clock,
     });
     await this.#runtime.start();
   }
@@ -323,10 +347,20 @@ export class TestBot {
     return { release };
   }
 
-  /** Stops the bot the way `sup bot` does on SIGTERM, and starts it again with the same state directory. */
-  async restartBot(): Promise<void> {
+  /**
+   * Stops the bot the way `sup bot` does on SIGTERM, and starts it again with the same state
+   * directory. `downFor` moves the test clock forward while the bot is stopped.
+   */
+  async restartBot(options: { downFor?: number } = {}): Promise<void> {
     await this.runtime.stop();
+    if (options.downFor !== undefined) await this.clock.advance(options.downFor);
     await this.startBot();
+  }
+
+  #httpOptions(): BotHttpOptions | undefined {
+    const http = this.#options.http;
+    if (http === undefined || http === false) return undefined;
+    return { host: HOST, port: 0, ...(http === true ? {} : http) };
   }
 
   /** Logs `name` in from a separate connection (e.g. the bot's own name while it is held offline). */

@@ -12,7 +12,8 @@ import type { BotConfig } from '../config.js';
 import { ExitCode } from '../exit-codes.js';
 import { whenAborted, writeLine, type CliIo } from '../io.js';
 import { requireUsername, resolveSettings, type Settings } from '../settings.js';
-import { DEFAULT_BOT_NAME, DEFAULT_STATE_DIR, type BotFlags } from './bot.js';
+import type { BotHttpOptions } from '../../bot/http-routes.js';
+import { DEFAULT_BOT_NAME, DEFAULT_STATE_DIR, parseHttpAddress, type BotFlags } from './bot.js';
 import { serverOptionsFrom } from '../server-options.js';
 import { startAnnouncedServer, stopAnnouncedServer } from './server-run.js';
 
@@ -22,6 +23,7 @@ interface BotPlan {
   plugins: LoadedPlugin[];
   stateDir: string;
   config: BotConfig;
+  http: BotHttpOptions | undefined;
 }
 
 export async function runBotCommand(modules: string[], flags: BotFlags, io: CliIo): Promise<void> {
@@ -63,6 +65,9 @@ async function planBots(modules: string[], flags: BotFlags, settings: Settings, 
   if (flags.user !== undefined && configured.length > 1) {
     throw new CliError(ExitCode.Usage, `--user names one bot, but ${file} defines ${configured.length}: set each "username" there`);
   }
+  if (flags.http !== undefined && configured.length > 1) {
+    throw new CliError(ExitCode.Usage, `--http is for one bot, but ${file} defines ${configured.length}: set each bot's "http" there`);
+  }
   const plans: BotPlan[] = [];
   for (const [index, bot] of configured.entries()) {
     const username = single ? flags.user ?? bot.username ?? settings.user ?? DEFAULT_BOT_NAME : bot.username;
@@ -102,7 +107,7 @@ async function plan(
   try {
     const plugins = await loadPlugins(specs, { cwd: pluginDir });
     resolveBotLimits(config.limits);
-    return { username, plugins, stateDir, config };
+    return { username, plugins, stateDir, config, http: httpOptions(flags, config, username) };
   } catch (error) {
     throw botFailure(error);
   }
@@ -118,6 +123,9 @@ function createRuntime(plan: BotPlan, settings: Settings, logger: BotLogger): Bo
       stateDir: plan.stateDir,
       limits: plan.config.limits,
       apology: plan.config.apology,
+      ...(plan.config.admins === undefined ? {} : { admins: plan.config.admins }),
+      ...(plan.config.fallback === undefined ? {} : { fallback: plan.config.fallback }),
+      ...(plan.http === undefined ? {} : { http: plan.http }),
       logger,
     });
   } catch (error) {
@@ -172,6 +180,18 @@ async function runBotsLogging(plans: BotPlan[], flags: BotFlags, settings: Setti
     await stopAll().catch(() => {});
     throw botFailure(error);
   }
+}
+
+/** The HTTP listener a bot gets: --http, else its config's "http", else none. */
+function httpOptions(flags: BotFlags, config: BotConfig, username: string): BotHttpOptions | undefined {
+  if (flags.http !== undefined) return flags.http;
+  const http = config.http;
+  if (http === undefined || typeof http === 'object') return http;
+  const address = parseHttpAddress(http);
+  if (address === undefined) {
+    throw new CliError(ExitCode.Usage, `bot "${username}": "http" must be "HOST:PORT" or "PORT" (such as "127.0.0.1:8080"), got ${JSON.stringify(http)}`);
+  }
+  return address;
 }
 
 function botFailure(error: unknown): CliError {
