@@ -37,8 +37,9 @@ await build({
   keepNames: true,
   sourcemap: true,
   chunkNames: 'chunks/[name]-[hash]',
-  // ora is loaded only when a spinner shows; typescript only for .ts config files we never search.
-  external: ['ora', 'typescript'],
+  // ora is loaded only when a spinner shows; typescript only for .ts config files we never search;
+  // nats only by a cluster node (its own chunk imports it).
+  external: ['ora', 'typescript', 'nats'],
   // Bundled CommonJS dependencies (commander, cosmiconfig) still call require() for built-ins.
   banner: { js: "import { createRequire as supCreateRequire } from 'node:module'; const require = supCreateRequire(import.meta.url);" },
   plugins: [lazyChildProcess],

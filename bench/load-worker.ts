@@ -6,7 +6,7 @@ import { openIdle, type Target, type WireTls } from './wire.js';
 
 /** What the main thread hands each worker. */
 export type WorkerJob =
-  | { mode: 'pairs'; target: Target; host: string; port: number; tls?: WireTls; indices: number[]; window: number; payloadBytes: number; drainTimeoutMs: number }
+  | { mode: 'pairs'; target: Target; host: string; port: number; senderPort: number; tls?: WireTls; indices: number[]; window: number; payloadBytes: number; drainTimeoutMs: number }
   | { mode: 'idle'; target: Target; host: string; port: number; tls?: WireTls; first: number; count: number };
 
 export type ToWorker = { type: 'go' } | { type: 'mark-start' } | { type: 'mark-end' } | { type: 'stop' };
@@ -63,7 +63,7 @@ async function runPairs(job: Extract<WorkerJob, { mode: 'pairs' }>): Promise<voi
   }
 
   try {
-    await inBatches(pairs, (pair) => pair.connect(job.host, job.port, job.tls));
+    await inBatches(pairs, (pair) => pair.connect(job.host, job.port, job.senderPort, job.tls));
   } catch (error) {
     for (const pair of pairs) pair.finish();
     post({ type: 'failed', error: (error as Error).message });

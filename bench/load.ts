@@ -120,6 +120,16 @@ async function expectAll<T extends FromWorker['type']>(
   return messages as Array<Extract<FromWorker, { type: T }>>;
 }
 
+function cpuOf(pids: readonly number[]): { user: number; system: number } {
+  const total = { user: 0, system: 0 };
+  for (const pid of pids) {
+    const used = processCpuSeconds(pid);
+    total.user += used.user;
+    total.system += used.system;
+  }
+  return total;
+}
+
 function spread(count: number, workers: number): number[][] {
   const lanes: number[][] = Array.from({ length: Math.min(workers, count) }, () => []);
   for (let i = 0; i < count; i++) lanes[i % lanes.length]!.push(i);
@@ -137,6 +147,7 @@ export async function runPairs(server: RunningServer, run: PairsRun): Promise<Pa
         host: server.host,
         tls: server.tls,
         port: server.port,
+        senderPort: server.senderPort ?? server.port,
         indices,
         window: run.window,
         payloadBytes: run.payloadBytes,
@@ -150,14 +161,15 @@ export async function runPairs(server: RunningServer, run: PairsRun): Promise<Pa
 
     const startedAt = performance.now();
     const generatorCpu = process.cpuUsage();
-    const serverCpu = processCpuSeconds(server.pid);
+    const cpuPids = server.cpuPids?.() ?? [server.pid];
+    const serverCpu = cpuOf(cpuPids);
     const serverSyscalls = processSyscalls(server.pid);
     for (const handle of handles) handle.send({ type: 'mark-start' });
     await sleep(run.durationMs);
     for (const handle of handles) handle.send({ type: 'mark-end' });
     const seconds = (performance.now() - startedAt) / 1000;
     const generatorUsed = process.cpuUsage(generatorCpu);
-    const serverCpuAfter = processCpuSeconds(server.pid);
+    const serverCpuAfter = cpuOf(cpuPids);
     const syscallsAfter = processSyscalls(server.pid);
     const serverRssBytes = processRssBytes(server.pid);
 

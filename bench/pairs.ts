@@ -113,7 +113,8 @@ export abstract class Pair {
     this.#sentAt = new Float64Array(window);
   }
 
-  abstract connect(host: string, port: number, tls?: WireTls): Promise<void>;
+  /** Receiver to `port`, sender to `senderPort` (the same unless pairs cross cluster nodes). */
+  abstract connect(host: string, port: number, senderPort: number, tls?: WireTls): Promise<void>;
 
   /** Every acknowledgement is in and every acknowledged message was received. */
   get settled(): boolean {
@@ -246,7 +247,7 @@ export class SupPair extends Pair {
     this.#recvPrefix = Buffer.from(`recv bs${index} `, 'latin1');
   }
 
-  async connect(host: string, port: number, tls?: WireTls): Promise<void> {
+  async connect(host: string, port: number, senderPort: number, tls?: WireTls): Promise<void> {
     const receiverName = `br${this.index}`;
     const senderName = `bs${this.index}`;
     // The receiver logs in first: a send to a name not yet online would be answered 104.
@@ -257,7 +258,7 @@ export class SupPair extends Pair {
     receiver.on('data', (chunk: Buffer) => this.#onReceiverData(chunk));
     if (receiverRest.length > 0) this.#onReceiverData(receiverRest);
 
-    const sender = await open(host, port, tls);
+    const sender = await open(host, senderPort, tls);
     this.sender = sender;
     this.watch(sender, 'sender');
     const senderRest = await exchange(sender, `login ${senderName}\x04`, supLoginComplete(senderName), `login ${senderName}`);
@@ -339,7 +340,7 @@ export class NatsPair extends Pair {
     this.#msgPrefix = Buffer.from(`MSG bench.${index} `, 'latin1');
   }
 
-  async connect(host: string, port: number, tls?: WireTls): Promise<void> {
+  async connect(host: string, port: number, _senderPort: number, tls?: WireTls): Promise<void> {
     const receiver = await open(host, port, tls, true);
     this.receiver = receiver;
     this.watch(receiver, 'receiver');

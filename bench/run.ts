@@ -5,6 +5,7 @@ import { availableParallelism, cpus, loadavg, release, totalmem } from 'node:os'
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { botFloodSection } from './bot-flood.js';
+import { clusterSection } from './cluster.js';
 import { echoSection, startupNodes, startupSection, type Section } from './cli-scenarios.js';
 import { fairnessSection } from './fairness.js';
 import { formatBytes, formatCores, formatMicros, formatRate, formatRatio, markdownTable } from './format.js';
@@ -34,7 +35,7 @@ Options:
   --quick                 short runs (warm-up 0.3 s, 1 s measured, 1000 idle connections);
                           does not write BENCHMARKS.md unless --write is given
   --only <groups>         comma list of: throughput, idle, tls, startup, echo, pipelining,
-                          bot-flood, fairness (default: all)
+                          bot-flood, fairness, cluster (needs nats-server) (default: all)
   --throughput <list>     pairs x window scenarios, e.g. 1x1,16x64 (default: 1,16,128 x 1,64)
   --payload <bytes>       payload size (default: 32, at least ${MIN_PAYLOAD_BYTES})
   --warmup <seconds>      before each measured window (default: 2)
@@ -55,7 +56,7 @@ Options:
   --help                  this text
 `;
 
-const GROUPS = ['throughput', 'idle', 'tls', 'startup', 'echo', 'pipelining', 'bot-flood', 'fairness'] as const;
+const GROUPS = ['throughput', 'idle', 'tls', 'startup', 'echo', 'pipelining', 'bot-flood', 'fairness', 'cluster'] as const;
 type Group = (typeof GROUPS)[number];
 
 interface Scenario {
@@ -509,6 +510,24 @@ async function main(argv: string[]): Promise<number> {
     progress('echo bot under a flood');
     const outcome = await attempt(() => botFloodSection(options.quick ? 100 : 500, options.quick ? 3000 : 10_000));
     sections.push(outcome.ok ? outcome.value : { title: 'Echo bot under a flood', markdown: `Failed: ${outcome.error}` });
+  }
+  if (options.groups.has('cluster')) {
+    const outcome = natsBinary
+      ? await attempt(() =>
+          clusterSection({
+            natsBinary,
+            scenarios: [
+              { pairs: 16, window: 1 },
+              { pairs: 16, window: 64 },
+            ],
+            run: { payloadBytes: options.payloadBytes, warmupMs: options.warmupMs, durationMs: options.durationMs, workers: options.workers, drainTimeoutMs: 30_000 },
+            cores: bench.cores,
+            progress,
+          }),
+        )
+      : undefined;
+    const title = 'Cluster mode (issue 13)';
+    sections.push(outcome === undefined ? { title, markdown: 'Skipped: nats-server is not installed' } : outcome.ok ? outcome.value : { title, markdown: `Failed: ${outcome.error}` });
   }
   if (options.groups.has('pipelining')) {
     progress('client pipelining (bench/client-pipelining.ts)');

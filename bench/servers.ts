@@ -20,6 +20,10 @@ export interface RunningServer {
   /** Set when the server speaks TLS: what clients verify it with. */
   readonly tls: WireTls | undefined;
   readonly pid: number;
+  /** Where senders connect, when not `port` (a cluster with every pair crossing nodes). */
+  readonly senderPort?: number;
+  /** Every process whose CPU the server costs (a cluster's nodes and broker); default `[pid]`. */
+  cpuPids?(): number[];
   /** The end of what the server wrote to stderr, for error messages. */
   stderrTail(): string;
   stop(): Promise<void>;
@@ -38,6 +42,8 @@ export interface SupServerLaunch {
   maxConnections: number;
   /** Another build's `bin/sup.js`, to compare it with this one. @default this checkout's */
   supBin?: string;
+  /** More `sup server` flags, e.g. `--cluster URL`. */
+  extraArgs?: readonly string[];
   /** Serve TLS with this certificate. @default plain TCP */
   tls?: BenchCertificate;
 }
@@ -63,6 +69,7 @@ export function startSupServer(launch: SupServerLaunch): Promise<RunningServer> 
     // Every bench connection comes from 127.0.0.1; builds from before the per-address limit have no such flag.
     ...(launch.supBin === undefined ? ['--max-connections-per-ip', '0'] : []),
     ...(launch.tls ? ['--tls-cert', launch.tls.certFile, '--tls-key', launch.tls.keyFile] : []),
+    ...(launch.extraArgs ?? []),
   ];
   return launchServer(Target.Sup, process.execPath, args, /sup server listening on (.+):(\d+)/, launch.tls);
 }
@@ -82,6 +89,11 @@ function natsTlsConfig(tls: BenchCertificate): string {
   const file = join(dirname(tls.certFile), 'nats-tls.conf');
   writeFileSync(file, `tls {\n  cert_file: ${JSON.stringify(tls.certFile)}\n  key_file: ${JSON.stringify(tls.keyFile)}\n  timeout: 10\n}\n`);
   return file;
+}
+
+/** A JetStream broker for cluster nodes, its store in `storeDir`. */
+export function startJetStreamServer(binary: string, storeDir: string, port = -1): Promise<RunningServer> {
+  return launchServer(Target.Nats, binary, ['-js', '-sd', storeDir, '-a', HOST, '-p', String(port)], /Listening for client connections on (.+):(\d+)/);
 }
 
 function launchServer(target: Target, command: string, args: readonly string[], ready: RegExp, tls?: BenchCertificate): Promise<RunningServer> {

@@ -71,6 +71,10 @@ export interface SupConfig {
     idleTimeoutMs?: number;
     maxBufferedBytes?: number;
     shutdownTimeoutMs?: number;
+    /** NATS URLs of a cluster to join: a comma-separated string or an array. */
+    cluster?: string | string[];
+    clusterName?: string;
+    workers?: number;
   };
   /** One bot, or several sharing one process (each with its own username). */
   bot?: BotConfig | BotConfig[];
@@ -119,6 +123,9 @@ const checkConfig: Check = isObject({
     idleTimeoutMs: isInteger(0, 2 ** 31 - 1),
     maxBufferedBytes: isInteger(1024),
     shutdownTimeoutMs: isInteger(0, 2 ** 31 - 1),
+    cluster: isOneOrMany(isString),
+    clusterName: isString,
+    workers: isInteger(1),
   }),
   bot: isOneOrMany(checkBot),
 });

@@ -7,6 +7,9 @@ import type { SupConfig } from './config.js';
 import { parseHttpAddress } from './commands/bot.js';
 import { ExitCode } from './exit-codes.js';
 
+/** The config's `server` section without its cluster keys. */
+export type StandaloneSection = Omit<NonNullable<SupConfig['server']>, 'cluster' | 'clusterName' | 'workers'>;
+
 /** The server's deployment flags: TLS, reserved names, the per-address limit, metrics. */
 export interface ServerSecurityFlags {
   tlsCert?: string;
@@ -35,8 +38,8 @@ export function namesOption(value: string, previous: string[] = []): string[] {
  * file's `server` section (paths relative to that file).
  */
 export function serverOptionsFrom(
-  flags: Omit<SupServerOptions, 'tls' | 'reserve' | 'metrics' | 'logger' | 'presence'> & ServerSecurityFlags,
-  section: SupConfig['server'] = {},
+  flags: Omit<SupServerOptions, 'tls' | 'reserve' | 'metrics' | 'logger' | 'presence' | 'cluster'> & ServerSecurityFlags,
+  section: StandaloneSection = {},
   configFile: string | undefined,
   cwd: string,
 ): SupServerOptions {

@@ -4,6 +4,7 @@ import { FrameDecoder, FrameKind } from '../protocol/frame-decoder.js';
 import type { IdleReaper } from './idle-reaper.js';
 import type { OutputBudget } from './output-budget.js';
 import { countRecvFrames, UnsentChunks, unsentSocketBytes } from './unsent-output.js';
+import type { StatusQueue } from './status-queue.js';
 
 export interface ConnectionHandler {
   /**
@@ -15,7 +16,7 @@ export interface ConnectionHandler {
    * Called once, as soon as the connection can take no more frames nor messages: quit,
    * the peer hung up, or it was destroyed. Its user is offline from here on.
    */
-  offline(connection: Connection): void;
+  offline(connection: Connection): void | Promise<void>;
   /** Called once, when the socket has closed. */
   closed(connection: Connection): void;
   /** Called just before a peer that stopped reading is closed for holding more unsent output than `maxOutputBytes`. */
@@ -105,6 +106,8 @@ export class Connection {
   seenInSweep: number;
   /** Bytes counted for this connection in the output budget; the budget's to change. */
   budgeted = 0;
+  /** In cluster mode, while some of its statuses are awaited from other nodes: the server's to set. */
+  statuses: StatusQueue | undefined;
 
   readonly #group: ConnectionGroup;
   readonly #limits: ConnectionLimits;
@@ -119,6 +122,9 @@ export class Connection {
   #isOffline = false;
   #isClosed = false;
   #drainListening = false;
+  // Set while the answer to a frame is awaited (a cluster login): later frames wait, unread.
+  #suspended = false;
+  #endRead = false;
   #lingerTimer: NodeJS.Timeout | undefined;
   #closed: Promise<void> | undefined;
   // Only while the socket holds output the kernel has not taken: what it holds, to count its messages.
@@ -153,7 +159,10 @@ export class Connection {
   }
 
   static #onEnd(this: Socket): void {
-    Connection.#of(this).#hangUp();
+    const connection = Connection.#of(this);
+    // A FIN read while a frame's answer is awaited waits for the frames before it.
+    if (connection.#suspended) connection.#endRead = true;
+    else connection.#hangUp();
   }
 
   static #onDrain(this: Socket): void {
@@ -277,6 +286,25 @@ export class Connection {
     return true;
   }
 
+  /** Answers no further frame, and reads no more, until `resume()`. */
+  suspend(): void {
+    this.#suspended = true;
+  }
+
+  /** Carries on with the frames read meanwhile, then reads again. */
+  resume(): void {
+    if (!this.#suspended) return;
+    this.#suspended = false;
+    if (this.#ending) return;
+    const decoder = this.#decoder;
+    if (decoder !== undefined) this.#answer(decoder);
+    // Yielded: the next turn carries on (and hangs up, if the peer has).
+    if (this.#ending || this.#suspended || this.#yielded) return;
+    if (this.#endRead) this.#hangUp();
+    else if (this.socket.writableNeedDrain) this.#pause();
+    else this.socket.resume();
+  }
+
   /** Sends what is queued, then closes; frames still unread are ignored. The user is offline at once. */
   end(): void {
     if (this.#ending) return;
@@ -311,11 +339,14 @@ export class Connection {
   }
 
   #hangUp(): void {
-    // Answers still gathered go out before node ends our side.
+    // Answers still gathered go out before our side ends.
     this.#flush();
     this.#ending = true;
     this.#linger();
-    this.#goOffline();
+    // On a cluster node, our side closes once the name is free cluster-wide, so the peer can count on it.
+    const released = this.#goOffline();
+    if (released === undefined) this.socket.end();
+    else void released.then(() => this.socket.end());
   }
 
   #linger(): void {
@@ -323,10 +354,10 @@ export class Connection {
     this.#lingerTimer = setTimeout(destroySocket, LINGER_MS, this.socket).unref();
   }
 
-  #goOffline(): void {
+  #goOffline(): void | Promise<void> {
     if (this.#isOffline) return;
     this.#isOffline = true;
-    this.#group.handler.offline(this);
+    return this.#group.handler.offline(this);
   }
 
   #markPending(): void {
@@ -422,6 +453,10 @@ export class Connection {
     const highWaterMark = this.#limits.outputHighWaterMark;
     const fairShare = this.#group.fairShareBytes;
     while (!this.#ending) {
+      if (this.#suspended) {
+        this.socket.pause();
+        return;
+      }
       const turnDone = this.#outLength >= fairShare;
       if (turnDone || this.#outLength + socket.writableLength >= highWaterMark) {
         Connection.#flushAll(this);
@@ -456,12 +491,14 @@ export class Connection {
   }
 
   #drain(): void {
-    if (this.#ending || !this.socket.isPaused()) return;
+    if (this.#ending || this.#suspended || !this.socket.isPaused()) return;
     // Output moving counts as a sign of life: a peer we stopped reading has not gone quiet.
     this.seenInSweep = this.#group.reaper.sweep;
     const decoder = this.#decoder;
     if (decoder !== undefined) this.#answer(decoder);
-    if (!this.#ending && !this.#yielded && !this.socket.writableNeedDrain) this.socket.resume();
+    if (this.#ending || this.#yielded || this.#suspended) return;
+    if (this.#endRead) this.#hangUp();
+    else if (!this.socket.writableNeedDrain) this.socket.resume();
   }
 }
 

@@ -28,3 +28,12 @@ export class ServerListenError extends SupServerError {
     super('SUP_LISTEN_FAILED', message, { cause });
   }
 }
+
+/** The cluster's broker cannot be reached, or lacks JetStream; the node cannot start. */
+export class ClusterUnavailableError extends SupServerError {
+  override name = 'ClusterUnavailableError';
+
+  constructor(message: string, cause?: unknown) {
+    super('SUP_CLUSTER_UNAVAILABLE', message, { cause });
+  }
+}

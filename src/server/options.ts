@@ -1,5 +1,6 @@
 import { DEFAULT_HOST, DEFAULT_MAX_FRAME_BYTES, DEFAULT_PORT } from '../protocol/constants.js';
 import { ServerOptionError } from './errors.js';
+import type { ClusterLink } from './cluster-link.js';
 import type { ServerLogger } from './logger.js';
 import type { Presence } from './presence.js';
 import type { MetricsEndpointOptions, ServerTlsOptions } from './tls-options.js';
@@ -29,6 +30,8 @@ export interface SupServerOptions {
   shutdownTimeoutMs?: number;
   /** Who is online; pass a shared registry to replace the in-process one. */
   presence?: Presence<unknown>;
+  /** Makes this server one node of a cluster (see `sup server --cluster`); absent, it stands alone. */
+  cluster?: ClusterLink;
   /** Where notable events (refusals, slow consumers, shutdown) are reported. @default silent */
   logger?: ServerLogger;
   /** Connections from one address past this are refused with 201; `0` is no limit. @default 100 */
@@ -41,7 +44,7 @@ export interface SupServerOptions {
   metrics?: MetricsEndpointOptions;
 }
 
-export type ResolvedServerOptions = Required<Omit<SupServerOptions, 'presence' | 'logger' | 'tls' | 'reserve' | 'metrics'>>;
+export type ResolvedServerOptions = Required<Omit<SupServerOptions, 'presence' | 'logger' | 'cluster' | 'tls' | 'reserve' | 'metrics'>>;
 
 export const SERVER_DEFAULTS: ResolvedServerOptions = {
   host: DEFAULT_HOST,

@@ -5,10 +5,12 @@ import { encodeContacts, encodeRecvPrefix, encodeStatus } from '../protocol/serv
 import { Status } from '../protocol/status.js';
 import { isValidUsername } from '../protocol/username.js';
 import { AddressLimits } from './address-limits.js';
+import { ClusterRouting } from './cluster-routing.js';
 import { Connection, ConnectionGroup } from './connection.js';
 import { ServerCounters, type SupServerCounters } from './counters.js';
 import { Deadlines } from './deadlines.js';
 import { fitConnectionsToDescriptors, REFUSALS_LINGERING_MAX } from './descriptor-limit.js';
+import { reply } from './status-queue.js';
 import { ServerListenError } from './errors.js';
 import { frameCommandName } from './frame-command.js';
 import { IdleReaper } from './idle-reaper.js';
@@ -68,6 +70,8 @@ export class SupServer {
   #metrics: MetricsEndpoint | undefined;
   readonly #reaper: IdleReaper<Connection>;
   readonly #maxConnections: number;
+  // Only in cluster mode; the single-process paths never touch it.
+  readonly #cluster: ClusterRouting | undefined;
   #contactsNames: readonly string[] | undefined;
   #contactsFrame: Buffer | undefined;
   #closing: Promise<void> | undefined;
@@ -86,6 +90,8 @@ export class SupServer {
         noDelay: true,
         keepAlive: true,
         keepAliveInitialDelay: this.options.keepAliveMs,
+        // A FIN ends our side only once every frame before it is answered (a cluster node answers some later).
+        allowHalfOpen: true,
       },
       (socket) => this.#accept(socket),
     );
@@ -106,6 +112,14 @@ export class SupServer {
     this.#group = new ConnectionGroup(handler, this.options, budget, this.#reaper);
     this.#loginDeadlines = new Deadlines(this.options.loginTimeoutMs, destroyConnection);
     this.#maxConnections = fitConnectionsToDescriptors(this.options.maxConnections, this.#log);
+    if (options.cluster !== undefined) {
+      this.#cluster = new ClusterRouting(options.cluster, {
+        presence: this.#presence,
+        connections: this.#connections,
+        log: this.#log,
+        loggedIn: (connection) => this.#loginDeadlines.cancel(connection.loginTicket),
+      });
+    }
   }
 
   /**
@@ -330,9 +344,15 @@ export class SupServer {
     connection.end();
   }
 
-  #offline(connection: Connection): void {
-    if (connection.username === undefined) this.#loginDeadlines.cancel(connection.loginTicket);
-    else this.#presence.release(connection.username, connection);
+  /** Frees what the connection held; on a cluster node, resolves once its name is free cluster-wide. */
+  #offline(connection: Connection): void | Promise<void> {
+    if (connection.username === undefined) {
+      this.#loginDeadlines.cancel(connection.loginTicket);
+      return;
+    }
+    const released = this.#cluster?.offline(connection);
+    this.#presence.release(connection.username, connection);
+    return released;
   }
 
   #answer(connection: Connection, kind: FrameKind, bytes: Buffer, start: number, end: number): void {
@@ -361,12 +381,17 @@ export class SupServer {
       return;
     }
     if (command === ClientCommand.Login) {
-      connection.write(this.#login(connection, bytes.toString('latin1', scanner.argumentStart, end)));
+      const answer = this.#login(connection, bytes.toString('latin1', scanner.argumentStart, end));
+      if (answer !== undefined) reply(connection, answer);
       return;
     }
     const username = connection.username;
     if (username === undefined) {
       this.#reject(connection, Status.NotLoggedIn, NOT_LOGGED_IN);
+      return;
+    }
+    if (this.#cluster !== undefined && command !== ClientCommand.Send) {
+      this.#clusterCommand(this.#cluster, connection, username, command, bytes, scanner.argumentStart, end);
       return;
     }
     switch (command) {
@@ -402,21 +427,42 @@ export class SupServer {
       sender.lastRecipient = recipient;
     }
     const prefix = (sender.recvPrefix ??= encodeRecvPrefix(username));
+    if (recipient === undefined && this.#cluster !== undefined) {
+      this.#cluster.send(sender, prefix, bytes, toStart, messageStart, end);
+      return;
+    }
     if (recipient !== undefined && recipient.deliverRecv(prefix, bytes, messageStart, end)) {
       this.#counters.messagesDelivered++;
-      sender.write(OK);
+      reply(sender, OK);
       return;
     }
     this.#counters.sendsOffline++;
-    sender.write(NOT_ONLINE);
+    reply(sender, NOT_ONLINE);
   }
 
   #reject(connection: Connection, status: string, frame: Buffer): void {
     ServerCounters.add(this.#counters.framesRejected, status);
-    connection.write(frame);
+    reply(connection, frame);
   }
 
-  #login(connection: Connection, username: string): Buffer {
+  /** Contacts, contact and quit on a cluster node: each asks the cluster. */
+  #clusterCommand(
+    cluster: ClusterRouting,
+    connection: Connection,
+    username: string,
+    command: ClientCommand,
+    bytes: Buffer,
+    argumentStart: number,
+    end: number,
+  ): void {
+    if (command === ClientCommand.GetContacts) cluster.contacts(connection);
+    else if (command === ClientCommand.Contact) cluster.contact(connection, bytes.toString('latin1', argumentStart, end));
+    else if (!nameIs(username, bytes, argumentStart, end)) this.#reject(connection, Status.UsernameMismatch, encodeStatus(Status.UsernameMismatch));
+    else cluster.quit(connection, username);
+  }
+
+  /** The status to answer a login with; undefined when a cluster node answers it later. */
+  #login(connection: Connection, username: string): Buffer | undefined {
     if (connection.username !== undefined) return this.#refuseLogin(Status.AlreadyLoggedIn);
     if (!isValidUsername(username)) return this.#refuseLogin(Status.UsernameInvalid);
     const certificateName = this.#certificateNames.get(connection);
@@ -430,6 +476,10 @@ export class SupServer {
       });
       ServerCounters.add(this.#counters.loginsRefused, Status.NotAuthorized);
       return NOT_AUTHORIZED;
+    }
+    if (this.#cluster !== undefined) {
+      this.#cluster.login(connection, username);
+      return undefined;
     }
     if (!this.#presence.claim(username, connection)) return this.#refuseLogin(Status.UsernameTaken);
     connection.username = username;

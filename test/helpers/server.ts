@@ -4,11 +4,19 @@ import type { SupServerOptions } from '../../src/server/options.js';
 import { SupServer } from '../../src/server/sup-server.js';
 import { RawPeer, type Cleanup } from './raw-peer.js';
 
-/** A real server on 127.0.0.1, any free port, closed when the test ends. */
+/**
+ * A real server on 127.0.0.1, any free port, closed when the test ends. With SUP_TEST_CLUSTER
+ * (a NATS URL) set, it is two cluster nodes behind one port instead, users spread across them.
+ */
 export async function startServer(
   cleanup: Cleanup,
   options: SupServerOptions = {},
 ): Promise<{ server: SupServer; port: number }> {
+  const nats = process.env.SUP_TEST_CLUSTER;
+  if (nats !== undefined && nats !== '') {
+    const { startSpreadCluster } = await import('./cluster.js');
+    return startSpreadCluster(cleanup, nats, options);
+  }
   const server = new SupServer({ port: 0, ...options });
   cleanup.after(() => server.close());
   const { port } = await server.listen();

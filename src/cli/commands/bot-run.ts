@@ -15,7 +15,7 @@ import { requireUsername, resolveSettings, type Settings } from '../settings.js'
 import type { BotHttpOptions } from '../../bot/http-routes.js';
 import { DEFAULT_BOT_NAME, DEFAULT_STATE_DIR, parseHttpAddress, type BotFlags } from './bot.js';
 import { serverOptionsFrom } from '../server-options.js';
-import { startAnnouncedServer, stopAnnouncedServer } from './server-run.js';
+import { standaloneOptions, startAnnouncedServer, stopAnnouncedServer } from './server-run.js';
 
 /** One bot to run: a username and its checked plugins. */
 interface BotPlan {
@@ -157,7 +157,7 @@ async function runBotsLogging(plans: BotPlan[], flags: BotFlags, settings: Setti
   if (flags.embeddedServer) {
     const { config, file } = settings.loaded;
     const logger = childLogger(log, { component: 'server' });
-    server = await startAnnouncedServer({ ...serverOptionsFrom({}, config.server, file, io.cwd), host: settings.host, port: settings.port, logger }, io);
+    server = await startAnnouncedServer({ ...serverOptionsFrom({}, standaloneOptions(config.server), file, io.cwd), host: settings.host, port: settings.port, logger }, io);
     settings = { ...settings, port: server.address!.port };
   }
   const runtimes = plans.map((plan) =>

@@ -1,20 +1,62 @@
+import cluster from 'node:cluster';
 import { createLineLogger } from '../../bot/logger.js';
-import { ServerOptionError, SupServerError } from '../../server/errors.js';
+import type { ClusterLink } from '../../server/cluster-link.js';
+import { SupServerError } from '../../server/errors.js';
+import type { ServerLogger } from '../../server/logger.js';
 import type { SupServerOptions } from '../../server/options.js';
 import { SupServer } from '../../server/sup-server.js';
 import { CliError } from '../cli-error.js';
+import type { SupConfig } from '../config.js';
 import { ExitCode } from '../exit-codes.js';
 import { formatHostPort, whenAborted, writeLine, type CliIo } from '../io.js';
-import { serverOptionsFrom } from '../server-options.js';
+import { serverOptionsFrom, type StandaloneSection } from '../server-options.js';
 import { loadConfigFor } from '../settings.js';
 import type { ServerFlags } from './server.js';
 
-export async function runServerCommand({ config: configFlag, logFormat, ...flags }: ServerFlags, io: CliIo): Promise<void> {
+export async function runServerCommand(
+  { config: configFlag, logFormat, cluster: clusterFlag, clusterName, workers, ...flags }: ServerFlags,
+  io: CliIo,
+): Promise<void> {
   const { config, file } = await loadConfigFor(configFlag, io);
+  const { cluster: clusterConfig, clusterName: clusterNameConfig, workers: workersConfig } = config.server ?? {};
+  const serverConfig = standaloneOptions(config.server);
+  const urls = clusterFlag ?? nonEmpty(io.env.SUP_CLUSTER) ?? [clusterConfig ?? []].flat().join(',');
+  const workerCount = workers ?? workersConfig ?? 1;
+  if (workerCount > 1 && urls === '') {
+    throw new CliError(ExitCode.Usage, '--workers needs cluster mode, so the workers share one set of names: give --cluster URLS (or SUP_CLUSTER)');
+  }
+  if (workerCount > 1 && cluster.isPrimary) {
+    // Loaded on demand: only a multi-process server needs it.
+    const { runWorkers } = await import('./server-workers.js');
+    await runWorkers(workerCount, io);
+    return;
+  }
   const logger = createLineLogger((line) => writeLine(io.stderr, line), logFormat);
-  const server = await startAnnouncedServer({ ...serverOptionsFrom(flags, config.server, file, io.cwd), logger }, io);
+  const link = urls === '' ? undefined : await joinCluster(urls, clusterName ?? clusterNameConfig, logger);
+  const server = await startAnnouncedServer({ ...serverOptionsFrom(flags, serverConfig, file, io.cwd), logger, cluster: link }, io, !cluster.isWorker);
   await whenAborted(io.shutdown);
-  await stopAnnouncedServer(server);
+  try {
+    await stopAnnouncedServer(server);
+  } finally {
+    await link?.close();
+  }
+}
+
+/** Joins a cluster; the NATS client is loaded only here, never for a server on its own. */
+async function joinCluster(urls: string, name: string | undefined, logger: ServerLogger): Promise<ClusterLink & { close(): Promise<void> }> {
+  const { joinCluster } = await import('../../server/cluster/nats-cluster.js');
+  const servers = urls.split(',').map((url) => url.trim()).filter((url) => url !== '');
+  try {
+    return await joinCluster({ servers, name, logger });
+  } catch (error) {
+    throw serverFailure(error, ExitCode.Network);
+  }
+}
+
+/** The config's `server` section less its cluster keys: what a server on its own (an embedded one too) takes. */
+export function standaloneOptions(section: SupConfig['server'] = {}): StandaloneSection {
+  const { cluster: _cluster, clusterName: _clusterName, workers: _workers, ...options } = section;
+  return options;
 }
 
 /**
@@ -34,23 +76,30 @@ export async function stopAnnouncedServer(server: SupServer): Promise<void> {
 }
 
 /**
- * Starts a server and prints the one line scripts wait for. Bad options (TLS files
- * included) are a usage error (exit 2); an address that cannot be bound is a network error (exit 3).
+ * Starts a server and prints the one line scripts wait for (unless `announce` is false: a
+ * worker's primary prints it). Bad options are a usage error (exit 2); an address that
+ * cannot be bound is a network error (exit 3).
  */
-export async function startAnnouncedServer(options: SupServerOptions, io: CliIo): Promise<SupServer> {
+export async function startAnnouncedServer(options: SupServerOptions, io: CliIo, announce = true): Promise<SupServer> {
   let server: SupServer;
   try {
     server = new SupServer(options);
   } catch (error) {
-    if (error instanceof SupServerError) throw new CliError(ExitCode.Usage, error.message, { cause: error });
-    throw error;
+    throw serverFailure(error, ExitCode.Usage);
   }
   const address = await server.listen().catch((error: unknown) => {
-    if (error instanceof SupServerError) {
-      throw new CliError(error instanceof ServerOptionError ? ExitCode.Usage : ExitCode.Network, error.message, { cause: error });
-    }
-    throw error;
+    throw serverFailure(error, ExitCode.Network);
   });
-  writeLine(io.stderr, `sup server listening on ${formatHostPort(address.address, address.port)}`);
+  if (announce) writeLine(io.stderr, `sup server listening on ${formatHostPort(address.address, address.port)}`);
   return server;
+}
+
+/** A server error as the CLI reports it: a bad option is always a usage error. */
+function serverFailure(error: unknown, exitCode: ExitCode): unknown {
+  if (!(error instanceof SupServerError)) return error;
+  return new CliError(error.code === 'SUP_INVALID_SERVER_OPTION' ? ExitCode.Usage : exitCode, error.message, { cause: error });
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value === '' ? undefined : value;
 }

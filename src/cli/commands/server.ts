@@ -13,6 +13,9 @@ export interface ServerFlags extends ServerSecurityFlags {
   idleTimeoutMs?: number;
   maxBufferedBytes?: number;
   shutdownTimeoutMs?: number;
+  cluster?: string;
+  clusterName?: string;
+  workers?: number;
   logFormat: 'text' | 'json';
 }
 
@@ -35,6 +38,9 @@ export function registerServerCommand(program: Command, io: CliIo): void {
     .option('--idle-timeout-ms <n>', 'close logged-in connections silent this long, 0 for never (default: 300000)', integerOption(0, 2 ** 31 - 1))
     .option('--max-buffered-bytes <n>', 'unsent output across all connections before the largest is cut (default: 268435456)', integerOption(1024))
     .option('--shutdown-timeout-ms <n>', 'on SIGINT/SIGTERM, time to write out queued messages (default: 5000)', integerOption(0, 2 ** 31 - 1))
+    .option('--cluster <urls>', 'join a cluster through these NATS URLs, comma-separated (env SUP_CLUSTER)')
+    .option('--cluster-name <name>', 'which Sup network on that NATS to join (default: sup)')
+    .option('--workers <n>', 'cluster mode: run N node processes sharing the port (default: 1)', integerOption(1))
     .addOption(new Option('--log-format <format>', 'log lines on stderr as text or JSON').choices(['text', 'json']).default('text'))
     .option('-c, --config <file>', 'config file whose "server" section gives defaults (env SUP_CONFIG)')
     .action(async (flags: ServerFlags) => {
