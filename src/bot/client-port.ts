@@ -1,3 +1,5 @@
+import { SupStatusError } from '../client/errors.js';
+import { Status } from '../protocol/status.js';
 import type { IncomingMessage } from './dispatcher.js';
 
 /**
@@ -30,6 +32,5 @@ export interface BotClientState {
 
 /** True when an error from `send` is the server's 104: the recipient is not online. */
 export function isOfflineError(error: unknown): boolean {
-  // Checked by shape, since a plugin may bring its own copy of the client's error classes.
-  return (error as { status?: unknown } | null)?.status === '104';
+  return error instanceof SupStatusError && error.status === Status.UserNotOnline;
 }

@@ -201,6 +201,11 @@ export function helpFor(command: RegisteredCommand): string {
   return lines.join('\n');
 }
 
+/** A copy of `pattern` without `g` or `y`, so `test()` keeps no `lastIndex` from one message to the next. */
+export function statelessRegExp(pattern: RegExp): RegExp {
+  return new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, ''));
+}
+
 /** An example's expected replies as help shows them; none when the example does not say. */
 function expectedReplies(example: CommandExample): string[] {
   if (typeof example === 'string' || example.reply === undefined) return [];

@@ -1,5 +1,5 @@
 import PQueue from 'p-queue';
-import type { Clock } from './clock.js';
+import type { Clock } from '../client/clock.js';
 import { HandlerTimeoutError } from './errors.js';
 
 /** A message as the client hands it over. */

@@ -1,4 +1,4 @@
-import type { Clock } from './clock.js';
+import type { Clock } from '../client/clock.js';
 
 /** Why messages were dropped before a handler saw them. */
 export const DropReason = {

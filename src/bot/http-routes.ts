@@ -1,6 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage as HttpIncoming, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { BotError } from './errors.js';
+import { BotError, BotErrorCode } from './errors.js';
 import type { BotLogger } from './logger.js';
 
 /** An HTTP request as a route handler sees it. */
@@ -176,7 +176,7 @@ export class HttpListener {
       const failed = (error: NodeJS.ErrnoException): void => {
         reject(
           new BotError(
-            'SUP_BOT_HTTP_LISTEN_FAILED',
+            BotErrorCode.HttpListenFailed,
             `cannot listen for HTTP on ${host}:${port} (${error.code ?? error.message}): ` +
               'pick a free port with --http HOST:PORT or "http" in the bot config',
             { cause: error },

@@ -2,7 +2,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { PluginLoadError, PluginLoadErrorCode } from './errors.js';
+import { BotErrorCode, PluginLoadError } from './errors.js';
 import { registerSupResolution } from './module-resolve.js';
 import { pluginShapeProblem, type AnyPlugin, type Plugin } from './plugin.js';
 
@@ -41,7 +41,7 @@ export async function loadPlugins(specs: readonly PluginSpec[], options: LoadPlu
       namespace = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
     } catch (error) {
       throw new PluginLoadError(
-        PluginLoadErrorCode.ImportFailed,
+        BotErrorCode.PluginImportFailed,
         `cannot load plugin module "${spec.module}" (${file}): ${(error as Error)?.message ?? String(error)}; fix the module and try again`,
         { module: spec.module, cause: error },
       );
@@ -61,7 +61,7 @@ export function preparePlugin(value: unknown, rawOptions: unknown, module?: stri
   const where = module ?? describeName(value);
   if (problem !== undefined) {
     throw new PluginLoadError(
-      PluginLoadErrorCode.InvalidShape,
+      BotErrorCode.PluginInvalidShape,
       `plugin module "${where}" does not export a usable plugin: ${problem}`,
       { module: where },
     );
@@ -78,7 +78,7 @@ export function checkUniqueNames(loaded: readonly LoadedPlugin[]): void {
     const earlier = seen.get(plugin.name);
     if (earlier !== undefined) {
       throw new PluginLoadError(
-        PluginLoadErrorCode.DuplicateName,
+        BotErrorCode.PluginDuplicateName,
         `plugin modules "${earlier}" and "${module}" are both named "${plugin.name}": ` +
           'load each plugin once, or give one of them another name',
         { module, plugin: plugin.name },
@@ -92,7 +92,7 @@ function validateOptions(plugin: AnyPlugin, raw: unknown, label: string, module:
   if (plugin.options === undefined) {
     if (raw === undefined || raw === null || isEmptyObject(raw)) return undefined;
     throw new PluginLoadError(
-      PluginLoadErrorCode.InvalidOptions,
+      BotErrorCode.PluginInvalidOptions,
       `${label} takes no options, but some were given: remove them from its configuration`,
       { module, plugin: plugin.name },
     );
@@ -103,14 +103,14 @@ function validateOptions(plugin: AnyPlugin, raw: unknown, label: string, module:
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new PluginLoadError(
-      PluginLoadErrorCode.InvalidOptions,
+      BotErrorCode.PluginInvalidOptions,
       `invalid options for ${label}: ${reason}; fix them in its configuration`,
       { module, plugin: plugin.name, cause: error },
     );
   }
   if (options !== null && typeof (options as { then?: unknown })?.then === 'function') {
     throw new PluginLoadError(
-      PluginLoadErrorCode.InvalidOptions,
+      BotErrorCode.PluginInvalidOptions,
       `the options validator of ${label} returned a promise: it must check and return the options synchronously`,
       { module, plugin: plugin.name },
     );
@@ -121,7 +121,7 @@ function validateOptions(plugin: AnyPlugin, raw: unknown, label: string, module:
 function defaultExport(namespace: Record<string, unknown>, module: string): unknown {
   if (!('default' in namespace) || namespace.default === undefined) {
     throw new PluginLoadError(
-      PluginLoadErrorCode.InvalidShape,
+      BotErrorCode.PluginInvalidShape,
       `plugin module "${module}" has no default export: end it with "export default definePlugin({ name, setup })"`,
       { module },
     );
@@ -141,7 +141,7 @@ export function resolvePluginModule(specifier: string, cwd: string): string {
   const resolved = resolvePackage(specifier, cwd);
   if (resolved !== undefined) return resolved;
   throw new PluginLoadError(
-    PluginLoadErrorCode.NotFound,
+    BotErrorCode.PluginNotFound,
     `cannot find plugin module "${specifier}": it is neither a file under ${cwd} nor an installed package; ` +
       `give a path such as ./${specifier}.js, or install the package (npm install ${packageName(specifier)})`,
     { module: specifier },
@@ -153,7 +153,7 @@ function existingFile(file: string, specifier: string): string {
   const what = isDirectory(file)
     ? 'is a directory; point at the module file inside it'
     : 'does not exist; check the path (relative paths start from the working directory, or from the config file for plugins listed there)';
-  throw new PluginLoadError(PluginLoadErrorCode.NotFound, `cannot load plugin module "${specifier}": ${file} ${what}`, {
+  throw new PluginLoadError(BotErrorCode.PluginNotFound, `cannot load plugin module "${specifier}": ${file} ${what}`, {
     module: specifier,
   });
 }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import * as nodeModule from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { BotError } from './errors.js';
+import { BotError, BotErrorCode } from './errors.js';
 
 // Runs in node's loader thread. `sup` and `sup/...` resolve as usual first, so a plugin that
 // installed its own copy keeps it; only when that finds nothing do they resolve as
@@ -38,7 +38,7 @@ export function supPackageRoot(): string {
     const parent = dirname(dir);
     if (parent === dir) {
       throw new BotError(
-        'SUP_BOT_PACKAGE_NOT_FOUND',
+        BotErrorCode.PackageNotFound,
         `cannot find the sup package (a package.json named "sup") above ${fileURLToPath(import.meta.url)}: reinstall sup`,
       );
     }

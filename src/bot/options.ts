@@ -1,3 +1,4 @@
+import { isInteger, isNumberAbove, isObject, isString, plainPath, type Shape } from '../protocol/option-schema.js';
 import { BotOptionError } from './errors.js';
 
 /** Senders whose messages are handled at the same time. */
@@ -71,68 +72,53 @@ export interface ResolvedBotLimits {
   loopGuard: Required<LoopGuardLimit>;
 }
 
-export const BOT_LIMIT_DEFAULTS: Readonly<ResolvedBotLimits> = Object.freeze({
-  concurrency: DEFAULT_CONCURRENCY,
-  maxQueuedPerSender: DEFAULT_MAX_QUEUED_PER_SENDER,
-  maxQueuedBytes: DEFAULT_MAX_QUEUED_BYTES,
-  handlerTimeoutMs: DEFAULT_HANDLER_TIMEOUT_MS,
-  shutdownTimeoutMs: DEFAULT_SHUTDOWN_TIMEOUT_MS,
-  rate: Object.freeze({ burst: DEFAULT_RATE_BURST, perSecond: DEFAULT_RATE_PER_SECOND }),
-  loopGuard: Object.freeze({ max: DEFAULT_LOOP_GUARD_MAX, windowMs: DEFAULT_LOOP_GUARD_WINDOW_MS }),
-});
-
 // Room for one message of the largest frame, so a tiny budget cannot refuse everything.
 const MIN_QUEUED_BYTES = 32 * 1024;
 
 // setTimeout cannot wait longer than this; a longer "timeout" would fire at once.
 const MAX_TIMER_MS = 2_147_483_647;
 
+/** The bounds of every limit, by path; the CLI's config schema uses these as they are. */
+export const BOT_LIMITS_SHAPE = {
+  concurrency: isInteger(1),
+  maxQueuedPerSender: isInteger(1),
+  maxQueuedBytes: isInteger(MIN_QUEUED_BYTES),
+  handlerTimeoutMs: isInteger(1, MAX_TIMER_MS),
+  shutdownTimeoutMs: isInteger(1, MAX_TIMER_MS),
+  rate: { burst: isInteger(1), perSecond: isNumberAbove(0) },
+  loopGuard: { max: isInteger(1), windowMs: isInteger(1) },
+} as const satisfies Shape;
+
+const checkLimits = isObject(BOT_LIMITS_SHAPE, 'ignore');
+
+/** The bounds of the HTTP listener's options (`http` as an object). */
+export const BOT_HTTP_SHAPE = {
+  host: isString,
+  port: isInteger(0, 65_535),
+  maxBodyBytes: isInteger(1),
+} as const satisfies Shape;
+
 /**
  * Fills in defaults and rejects values the runtime cannot run with. Takes `unknown` so the
  * CLI can hand in the config file's `limits` as they are; errors name the option's path.
  */
 export function resolveBotLimits(limits: unknown = {}): ResolvedBotLimits {
-  const root = objectAt('limits', limits);
-  const rate = objectAt('limits.rate', root.rate);
-  const loopGuard = objectAt('limits.loopGuard', root.loopGuard);
+  const problem = checkLimits(limits, 'limits', plainPath);
+  if (problem) throw new BotOptionError(problem.path, problem.message);
+  const root = limits as BotLimits;
   return {
-    concurrency: integerAt('limits.concurrency', root.concurrency, DEFAULT_CONCURRENCY, 1),
-    maxQueuedPerSender: integerAt('limits.maxQueuedPerSender', root.maxQueuedPerSender, DEFAULT_MAX_QUEUED_PER_SENDER, 1),
-    maxQueuedBytes: integerAt('limits.maxQueuedBytes', root.maxQueuedBytes, DEFAULT_MAX_QUEUED_BYTES, MIN_QUEUED_BYTES),
-    handlerTimeoutMs: integerAt('limits.handlerTimeoutMs', root.handlerTimeoutMs, DEFAULT_HANDLER_TIMEOUT_MS, 1, MAX_TIMER_MS),
-    shutdownTimeoutMs: integerAt('limits.shutdownTimeoutMs', root.shutdownTimeoutMs, DEFAULT_SHUTDOWN_TIMEOUT_MS, 1, MAX_TIMER_MS),
+    concurrency: root.concurrency ?? DEFAULT_CONCURRENCY,
+    maxQueuedPerSender: root.maxQueuedPerSender ?? DEFAULT_MAX_QUEUED_PER_SENDER,
+    maxQueuedBytes: root.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES,
+    handlerTimeoutMs: root.handlerTimeoutMs ?? DEFAULT_HANDLER_TIMEOUT_MS,
+    shutdownTimeoutMs: root.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS,
     rate: {
-      burst: integerAt('limits.rate.burst', rate.burst, DEFAULT_RATE_BURST, 1),
-      perSecond: positiveAt('limits.rate.perSecond', rate.perSecond, DEFAULT_RATE_PER_SECOND),
+      burst: root.rate?.burst ?? DEFAULT_RATE_BURST,
+      perSecond: root.rate?.perSecond ?? DEFAULT_RATE_PER_SECOND,
     },
     loopGuard: {
-      max: integerAt('limits.loopGuard.max', loopGuard.max, DEFAULT_LOOP_GUARD_MAX, 1),
-      windowMs: integerAt('limits.loopGuard.windowMs', loopGuard.windowMs, DEFAULT_LOOP_GUARD_WINDOW_MS, 1),
+      max: root.loopGuard?.max ?? DEFAULT_LOOP_GUARD_MAX,
+      windowMs: root.loopGuard?.windowMs ?? DEFAULT_LOOP_GUARD_WINDOW_MS,
     },
   };
-}
-
-function objectAt(path: string, value: unknown): Record<string, unknown> {
-  if (value === undefined) return {};
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new BotOptionError(path, `${path} must be an object, got ${JSON.stringify(value)}`);
-  }
-  return value as Record<string, unknown>;
-}
-
-function integerAt(path: string, value: unknown, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    const range = max === Number.MAX_SAFE_INTEGER ? `a whole number of at least ${min}` : `a whole number from ${min} to ${max}`;
-    throw new BotOptionError(path, `${path} must be ${range}, got ${JSON.stringify(value)}`);
-  }
-  return value;
-}
-
-function positiveAt(path: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new BotOptionError(path, `${path} must be a number above 0, got ${JSON.stringify(value)}`);
-  }
-  return value;
 }

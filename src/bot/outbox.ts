@@ -1,8 +1,8 @@
 import PQueue from 'p-queue';
 import { messageProblem } from '../protocol/message-text.js';
 import { usernameProblem } from '../protocol/username.js';
-import type { Clock } from './clock.js';
-import { BotSendError, BotSendErrorCode } from './errors.js';
+import type { Clock } from '../client/clock.js';
+import { BotErrorCode, BotSendError } from './errors.js';
 import type { BotLogger } from './logger.js';
 import { LoopGuard, type LoopGuardOptions } from './loop-guard.js';
 import type { SendOutcome } from './plugin.js';
@@ -70,12 +70,12 @@ export class Outbox {
     const recipientProblem = usernameProblem(to);
     if (recipientProblem !== undefined) {
       return Promise.reject(
-        new BotSendError(BotSendErrorCode.InvalidRecipient, `cannot send to ${JSON.stringify(to)}: ${recipientProblem}`),
+        new BotSendError(BotErrorCode.InvalidRecipient, `cannot send to ${JSON.stringify(to)}: ${recipientProblem}`),
       );
     }
     const textProblem = messageProblem(to, text, this.#options.maxFrameBytes);
     if (textProblem !== undefined) {
-      return Promise.reject(new BotSendError(BotSendErrorCode.InvalidMessage, `cannot send to ${to}: ${textProblem}`));
+      return Promise.reject(new BotSendError(BotErrorCode.InvalidMessage, `cannot send to ${to}: ${textProblem}`));
     }
     if (this.#stop.signal.aborted) return Promise.reject(stoppedError(to));
     const verdict = this.#guard.admit(to, text, this.#options.clock.now());
@@ -172,5 +172,5 @@ function isIdle(recipient: Recipient): boolean {
 }
 
 function stoppedError(to: string): BotSendError {
-  return new BotSendError(BotSendErrorCode.Stopped, `the bot stopped before the message to ${to} could be sent`);
+  return new BotSendError(BotErrorCode.Stopped, `the bot stopped before the message to ${to} could be sent`);
 }

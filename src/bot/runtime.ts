@@ -1,18 +1,28 @@
 import { usernameProblem } from '../protocol/username.js';
 import { isOfflineError, type BotClient, type BotClientState } from './client-port.js';
-import { systemClock, type Clock } from './clock.js';
-import { CommandRegistry, commandSpecProblem, helpFor, helpIndex, splitCommand, usageLine, type CommandCall, type RegisteredCommand } from './commands.js';
+import { systemClock, type Clock } from '../client/clock.js';
+import {
+  CommandRegistry,
+  commandSpecProblem,
+  helpFor,
+  helpIndex,
+  splitCommand,
+  statelessRegExp,
+  usageLine,
+  type CommandCall,
+  type RegisteredCommand,
+} from './commands.js';
 import { Dispatcher, type IncomingMessage } from './dispatcher.js';
 import { fallbackReply } from './fallback.js';
 import { DEFAULT_HTTP_HOST, HttpListener, HttpRoutes, type BotHttpOptions, type HttpHandler } from './http-routes.js';
 import { DropNotices, DropReason, dropNotice, type DropReport } from './drop-notices.js';
 import {
   BotError,
+  BotErrorCode,
   BotOptionError,
   BotSendError,
-  BotSendErrorCode,
+  CommandUsageError,
   PluginSetupError,
-  PluginSetupErrorCode,
   type HandlerTimeoutError,
 } from './errors.js';
 import { checkUniqueNames, type LoadedPlugin } from './loader.js';
@@ -44,7 +54,7 @@ export interface BotRuntimeOptions {
   /** Where each plugin's store file lives (`<stateDir>/<plugin>.json`); created if missing. */
   stateDir: string;
   limits?: BotLimits;
-  /** Sent to a user when a handler for their message fails; `false` sends nothing. @default DEFAULT_APOLOGY */
+  /** Sent to a user when a handler for their message fails; `false` sends nothing. @default 'Sorry, something went wrong handling that message. It has been logged.' */
   apology?: string | false;
   /** Receives every state change and error; the runtime itself never prints. @default silentLogger */
   logger?: BotLogger;
@@ -223,7 +233,7 @@ export class BotRuntime {
    */
   start(): Promise<void> {
     if (this.#state !== 'created') {
-      return Promise.reject(new BotError('SUP_BOT_ALREADY_STARTED', `the bot was already started (it is ${this.#state})`));
+      return Promise.reject(new BotError(BotErrorCode.AlreadyStarted, `the bot was already started (it is ${this.#state})`));
     }
     this.#state = 'starting';
     this.#starting = this.#start();
@@ -303,7 +313,7 @@ export class BotRuntime {
     } catch (error) {
       if (error instanceof PluginSetupError) throw error;
       throw new PluginSetupError(
-        PluginSetupErrorCode.SetupFailed,
+        BotErrorCode.PluginSetupFailed,
         name,
         `plugin "${name}" (${loaded.module}) failed to set up: ${(error as Error)?.message ?? String(error)}`,
         { cause: error },
@@ -344,7 +354,7 @@ export class BotRuntime {
     try {
       return register();
     } catch (error) {
-      throw new PluginSetupError(PluginSetupErrorCode.InvalidRegistration, plugin, `plugin "${plugin}": ${(error as Error).message}`, {
+      throw new PluginSetupError(BotErrorCode.PluginInvalidRegistration, plugin, `plugin "${plugin}": ${(error as Error).message}`, {
         cause: error,
       });
     }
@@ -364,13 +374,13 @@ export class BotRuntime {
   #registerCommand(plugin: string, spec: CommandSpec): void {
     const problem = commandSpecProblem(spec);
     if (problem !== undefined) {
-      throw new PluginSetupError(PluginSetupErrorCode.InvalidRegistration, plugin, `plugin "${plugin}": ${problem}`);
+      throw new PluginSetupError(BotErrorCode.PluginInvalidRegistration, plugin, `plugin "${plugin}": ${problem}`);
     }
     const clash = this.#commands.add(spec, plugin);
     if (clash !== undefined) {
       const owner = clash.owner === BUILTIN ? 'the bot itself' : `plugin "${clash.owner}"`;
       throw new PluginSetupError(
-        PluginSetupErrorCode.DuplicateCommand,
+        BotErrorCode.PluginDuplicateCommand,
         plugin,
         `plugin "${plugin}" registers the command "${clash.clash}", which ${owner} already has: rename one of them`,
       );
@@ -380,7 +390,7 @@ export class BotRuntime {
   #registerHear(plugin: string, pattern: RegExp | string, handler: HearHandler): void {
     if (typeof handler !== 'function' || (typeof pattern !== 'string' && !(pattern instanceof RegExp))) {
       throw new PluginSetupError(
-        PluginSetupErrorCode.InvalidRegistration,
+        BotErrorCode.PluginInvalidRegistration,
         plugin,
         `plugin "${plugin}": hear(pattern, handler) needs a RegExp or string pattern and a handler function`,
       );
@@ -389,8 +399,7 @@ export class BotRuntime {
     if (typeof pattern === 'string') {
       test = (text) => (text === pattern ? null : false);
     } else {
-      // A global or sticky RegExp keeps lastIndex between calls and would skip matches.
-      const regexp = new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, ''));
+      const regexp = statelessRegExp(pattern);
       test = (text) => regexp.exec(text) ?? false;
     }
     this.#hears.push({ plugin, test, handler });
@@ -418,7 +427,7 @@ export class BotRuntime {
     if (handlerSignal?.aborted) {
       sent = Promise.reject(
         new BotSendError(
-          BotSendErrorCode.HandlerAbandoned,
+          BotErrorCode.HandlerAbandoned,
           `a message to ${to} was not sent: its handler had already been given up on (timeout or shutdown)`,
         ),
       );
@@ -514,8 +523,7 @@ export class BotRuntime {
       // Not awaited: the outbox keeps this sender's replies in order anyway.
       if (typeof result === 'string' && result.length > 0) void base.reply(result).catch(() => {});
     } catch (error) {
-      // By code, not instanceof: the plugin may import its own copy of the package.
-      if ((error as { code?: unknown } | null)?.code !== 'SUP_COMMAND_USAGE') throw error;
+      if (!(error instanceof CommandUsageError)) throw error;
       void base.reply(`${(error as Error).message}\nUsage: ${usageLine(spec)}`).catch(() => {});
     }
   }
@@ -581,7 +589,7 @@ export class BotRuntime {
     const handlersDeadline = new Deadline(this.#clock, this.limits.shutdownTimeoutMs);
     if (!(await handlersDeadline.race(this.#dispatcher.idle()))) {
       const abandoned = this.#dispatcher.abandonRunning(
-        new BotError('SUP_BOT_SHUTDOWN_TIMEOUT', `shutdown gave up on the handler after ${this.limits.shutdownTimeoutMs} ms`),
+        new BotError(BotErrorCode.ShutdownTimeout, `shutdown gave up on the handler after ${this.limits.shutdownTimeoutMs} ms`),
       );
       this.#logger.warn('shutdown-timeout', { phase: 'handlers', abandoned });
     }
@@ -667,7 +675,7 @@ function checkExtras(options: BotRuntimeOptions): void {
 }
 
 function stoppedWhileStarting(): BotError {
-  return new BotError('SUP_BOT_STOPPED', 'the bot was stopped while starting');
+  return new BotError(BotErrorCode.StartAborted, 'the bot was stopped while starting');
 }
 
 /** A point in time that several waits share; each wait ends at the latest there. */

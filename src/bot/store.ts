@@ -1,6 +1,6 @@
 import * as fsPromises from 'node:fs/promises';
 import { join } from 'node:path';
-import { StoreError, StoreErrorCode } from './errors.js';
+import { BotErrorCode, StoreError } from './errors.js';
 import type { PluginStore } from './plugin.js';
 
 /** The file operations the store uses, so tests can inject a failing disk. */
@@ -68,7 +68,7 @@ export class JsonFileStore implements PluginStore {
       await fs.mkdir(options.dir, { recursive: true });
     } catch (error) {
       throw new StoreError(
-        StoreErrorCode.ReadFailed,
+        BotErrorCode.StoreReadFailed,
         file,
         `cannot create the state directory ${options.dir}: ${(error as Error).message}; check the path and its permissions`,
         { cause: error },
@@ -100,7 +100,7 @@ export class JsonFileStore implements PluginStore {
       copy = JSON.parse(text);
     } catch (error) {
       throw new StoreError(
-        StoreErrorCode.InvalidValue,
+        BotErrorCode.StoreInvalidValue,
         this.file,
         `cannot store ${JSON.stringify(key)}: the value must be JSON (objects, arrays, strings, numbers, booleans, null)`,
         { cause: error },
@@ -147,7 +147,7 @@ export class JsonFileStore implements PluginStore {
         this.#settle(version, undefined);
       } catch (cause) {
         const error = new StoreError(
-          StoreErrorCode.WriteFailed,
+          BotErrorCode.StoreWriteFailed,
           this.file,
           `cannot save ${this.file}: ${(cause as Error).message}; the previous version is kept, check free space and permissions`,
           { cause },
@@ -198,7 +198,7 @@ async function readData(fs: StoreFileSystem, file: string): Promise<Map<string, 
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new Map();
     throw new StoreError(
-      StoreErrorCode.ReadFailed,
+      BotErrorCode.StoreReadFailed,
       file,
       `cannot read ${file}: ${(error as Error).message}; check its permissions`,
       { cause: error },
@@ -216,7 +216,7 @@ async function readData(fs: StoreFileSystem, file: string): Promise<Map<string, 
 
 function corrupt(file: string, cause: unknown): StoreError {
   return new StoreError(
-    StoreErrorCode.Corrupt,
+    BotErrorCode.StoreCorrupt,
     file,
     `${file} is not a JSON object, so the plugin's saved data cannot be read; fix or move the file and start again`,
     { cause },

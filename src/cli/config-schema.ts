@@ -1,77 +1,73 @@
 /**
- * A small declarative checker for config files: each key names what it accepts, so an
- * unknown key or a wrong type is reported with its full path instead of being ignored.
+ * What a config file may hold, composed from each layer's own option bounds (client, server,
+ * bot) rather than restating them; an unknown key or a wrong value is reported with its path.
  */
-export type Check = (value: unknown, path: string) => string | undefined;
+import { BOT_HTTP_SHAPE, BOT_LIMITS_SHAPE } from '../bot/options.js';
+import { CLIENT_OPTIONS_SHAPE } from '../client/options.js';
+import {
+  isAnything,
+  isArrayOf,
+  isBoolean,
+  isEither,
+  isInteger,
+  isObject,
+  isOneOrMany,
+  isString,
+  pick,
+  type Check,
+  type PathStyle,
+} from '../protocol/option-schema.js';
+import { SERVER_OPTIONS_SHAPE } from '../server/options.js';
 
-function show(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value) : String(JSON.stringify(value) ?? value);
-}
+/** Config paths are quoted, and the root is "the config". */
+export const configPath: PathStyle = (path) => (path ? `"${path}"` : 'the config');
 
-export const isString: Check = (value, path) =>
-  typeof value === 'string' && value.length > 0 ? undefined : `"${path}" must be a non-empty string, got ${show(value)}`;
+/** The server options a config file's "server" section may set. */
+const CONFIG_SERVER_OPTIONS = [
+  'host',
+  'port',
+  'maxFrameBytes',
+  'maxConnections',
+  'loginTimeoutMs',
+  'idleTimeoutMs',
+  'maxBufferedBytes',
+  'shutdownTimeoutMs',
+  'maxConnectionsPerIp',
+] as const;
+export type ConfigServerOption = (typeof CONFIG_SERVER_OPTIONS)[number];
 
-export function isInteger(min: number, max = Number.MAX_SAFE_INTEGER): Check {
-  return (value, path) => {
-    if (typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max) return undefined;
-    const range = max === Number.MAX_SAFE_INTEGER ? `a whole number of at least ${min}` : `a whole number from ${min} to ${max}`;
-    return `"${path}" must be ${range}, got ${show(value)}`;
-  };
-}
+const checkBot: Check = isObject({
+  username: isString,
+  plugins: isArrayOf(isEither(isString, isObject({ module: isString, options: isAnything }))),
+  stateDir: isString,
+  apology: isString,
+  admins: isArrayOf(isString),
+  fallback: isBoolean,
+  http: isEither(isString, isObject(BOT_HTTP_SHAPE)),
+  limits: BOT_LIMITS_SHAPE,
+});
 
-export const isAnything: Check = () => undefined;
-
-export const isBoolean: Check = (value, path) => (typeof value === 'boolean' ? undefined : `"${path}" must be true or false, got ${show(value)}`);
-
-export function isOneOf(...choices: readonly string[]): Check {
-  return (value, path) =>
-    typeof value === 'string' && choices.includes(value)
-      ? undefined
-      : `"${path}" must be one of ${choices.map((c) => JSON.stringify(c)).join(', ')}, got ${show(value)}`;
-}
-
-export function isObject(shape: Record<string, Check>): Check {
-  return (value, path) => {
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      return `${path ? `"${path}"` : 'the config'} must be an object, got ${show(value)}`;
-    }
-    for (const [key, child] of Object.entries(value)) {
-      const childPath = path ? `${path}.${key}` : key;
-      const check = Object.hasOwn(shape, key) ? shape[key] : undefined;
-      if (!check) {
-        return `unknown key "${childPath}" (known keys: ${Object.keys(shape).join(', ')})`;
-      }
-      const problem = check(child, childPath);
-      if (problem) return problem;
-    }
-    return undefined;
-  };
-}
-
-export function isArrayOf(item: Check): Check {
-  return (value, path) => {
-    if (!Array.isArray(value)) return `"${path}" must be an array, got ${show(value)}`;
-    for (const [index, element] of value.entries()) {
-      const problem = item(element, `${path}[${index}]`);
-      if (problem) return problem;
-    }
-    return undefined;
-  };
-}
-
-export function isEither(first: Check, second: Check): Check {
-  return (value, path) => (first(value, path) === undefined ? undefined : second(value, path));
-}
-
-export function isNumber(min: number): Check {
-  return (value, path) =>
-    typeof value === 'number' && Number.isFinite(value) && value >= min
-      ? undefined
-      : `"${path}" must be a number of at least ${min}, got ${show(value)}`;
-}
-
-/** One value of `item`'s shape, or an array of them. */
-export function isOneOrMany(item: Check): Check {
-  const many = isArrayOf(item);
-  return (value, path) => (Array.isArray(value) ? many(value, path) : item(value, path));
-}
+export const checkConfig: Check = isObject({
+  $schema: isAnything,
+  host: CLIENT_OPTIONS_SHAPE.host,
+  // The port a client connects to; only `server.port` may be 0 (any free port).
+  port: CLIENT_OPTIONS_SHAPE.port,
+  user: isString,
+  timeout: isInteger(1),
+  tls: isEither(isBoolean, isObject({ ca: isString, cert: isString, key: isString })),
+  server: {
+    ...pick(SERVER_OPTIONS_SHAPE, ...CONFIG_SERVER_OPTIONS),
+    // TLS files (relative to the config file), reserved names and the metrics address, as `sup server` takes them.
+    tlsCert: isString,
+    tlsKey: isString,
+    tlsClientCa: isString,
+    requireClientCert: isBoolean,
+    reserve: isArrayOf(isString),
+    metrics: isString,
+    // How `sup server` runs it, not options of the server itself.
+    cluster: isOneOrMany(isString),
+    clusterName: isString,
+    workers: isInteger(1),
+  },
+  bot: isOneOrMany(checkBot),
+});

@@ -3,19 +3,10 @@ import { basename, dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stripVTControlCharacters } from 'node:util';
 import type { CosmiconfigResult, PublicExplorer } from 'cosmiconfig';
+import type { BotLimits } from '../bot/options.js';
+import type { SupServerOptions } from '../server/options.js';
 import { CliError } from './cli-error.js';
-import {
-  isAnything,
-  isArrayOf,
-  isBoolean,
-  isEither,
-  isInteger,
-  isNumber,
-  isObject,
-  isOneOrMany,
-  isString,
-  type Check,
-} from './config-schema.js';
+import type { ConfigServerOption } from './config-schema.js';
 import { ExitCode } from './exit-codes.js';
 
 export interface BotPluginConfig {
@@ -34,15 +25,7 @@ export interface BotConfig {
   fallback?: boolean;
   /** The HTTP listener for `ctx.http` routes: `"HOST:PORT"`, `"PORT"`, or an object. */
   http?: string | { host?: string; port: number; maxBodyBytes?: number };
-  limits?: {
-    concurrency?: number;
-    maxQueuedPerSender?: number;
-    maxQueuedBytes?: number;
-    handlerTimeoutMs?: number;
-    shutdownTimeoutMs?: number;
-    rate?: { burst?: number; perSecond?: number };
-    loopGuard?: { max?: number; windowMs?: number };
-  };
+  limits?: BotLimits;
 }
 
 /** What a `sup` config file may hold; `sup.config.example.json` shows every key. */
@@ -53,24 +36,15 @@ export interface SupConfig {
   timeout?: number;
   /** `true` (the system's CAs) or PEM files, relative to the config file. */
   tls?: boolean | { ca?: string; cert?: string; key?: string };
-  server?: {
-    host?: string;
-    port?: number;
-    maxFrameBytes?: number;
-    maxConnections?: number;
-    loginTimeoutMs?: number;
-    maxConnectionsPerIp?: number;
-    /** Paths relative to the config file. */
+  server?: Pick<SupServerOptions, ConfigServerOption> & {
+    /** TLS files, relative to the config file. */
     tlsCert?: string;
     tlsKey?: string;
     tlsClientCa?: string;
     requireClientCert?: boolean;
     reserve?: string[];
-    /** `HOST:PORT` of the metrics endpoint. */
+    /** `HOST:PORT` (or `PORT`) of the metrics endpoint. */
     metrics?: string;
-    idleTimeoutMs?: number;
-    maxBufferedBytes?: number;
-    shutdownTimeoutMs?: number;
     /** NATS URLs of a cluster to join: a comma-separated string or an array. */
     cluster?: string | string[];
     clusterName?: string;
@@ -79,56 +53,6 @@ export interface SupConfig {
   /** One bot, or several sharing one process (each with its own username). */
   bot?: BotConfig | BotConfig[];
 }
-
-const checkBot: Check = isObject({
-  username: isString,
-  plugins: isArrayOf(isEither(isString, isObject({ module: isString, options: isAnything }))),
-  stateDir: isString,
-  apology: isString,
-  admins: isArrayOf(isString),
-  fallback: (value, path) => (typeof value === 'boolean' ? undefined : `"${path}" must be true or false, got ${JSON.stringify(value)}`),
-  http: isEither(isString, isObject({ host: isString, port: isInteger(0, 65_535), maxBodyBytes: isInteger(1) })),
-  limits: isObject({
-    concurrency: isInteger(1),
-    maxQueuedPerSender: isInteger(1),
-    maxQueuedBytes: isInteger(32 * 1024),
-    handlerTimeoutMs: isInteger(1),
-    shutdownTimeoutMs: isInteger(0),
-    rate: isObject({ burst: isInteger(1), perSecond: isNumber(0.001) }),
-    loopGuard: isObject({ max: isInteger(1), windowMs: isInteger(1) }),
-  }),
-});
-
-const checkConfig: Check = isObject({
-  $schema: isAnything,
-  host: isString,
-  // The port a client connects to; only `server.port` may be 0 (any free port).
-  port: isInteger(1, 65_535),
-  user: isString,
-  timeout: isInteger(1),
-  tls: isEither(isBoolean, isObject({ ca: isString, cert: isString, key: isString })),
-  server: isObject({
-    host: isString,
-    port: isInteger(0, 65_535),
-    maxFrameBytes: isInteger(64),
-    maxConnections: isInteger(1),
-    loginTimeoutMs: isInteger(1),
-    maxConnectionsPerIp: isInteger(0),
-    tlsCert: isString,
-    tlsKey: isString,
-    tlsClientCa: isString,
-    requireClientCert: isBoolean,
-    reserve: isArrayOf(isString),
-    metrics: isString,
-    idleTimeoutMs: isInteger(0, 2 ** 31 - 1),
-    maxBufferedBytes: isInteger(1024),
-    shutdownTimeoutMs: isInteger(0, 2 ** 31 - 1),
-    cluster: isOneOrMany(isString),
-    clusterName: isString,
-    workers: isInteger(1),
-  }),
-  bot: isOneOrMany(checkBot),
-});
 
 export interface LoadedConfig {
   config: SupConfig;
@@ -180,9 +104,11 @@ export async function loadConfig(explicitFile: string | undefined, cwd: string):
           : 'is empty: write {} for no settings';
     throw new CliError(ExitCode.Usage, `config ${result.filepath} ${what}, or remove the file`);
   }
-  const problem = checkConfig(result.config, '');
+  // Loaded only when there is a file to check: it holds every layer's option bounds.
+  const { checkConfig, configPath } = await import('./config-schema.js');
+  const problem = checkConfig(result.config, '', configPath);
   if (problem) {
-    throw new CliError(ExitCode.Usage, `config ${result.filepath}: ${problem}`);
+    throw new CliError(ExitCode.Usage, `config ${result.filepath}: ${problem.message}`);
   }
   return { config: result.config as SupConfig, file: result.filepath };
 }

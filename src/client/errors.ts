@@ -139,14 +139,22 @@ export class SupQueueFullError extends SupError {
   }
 }
 
-/** A username, message or option that cannot be used; nothing was sent. `argument` names it. */
+/**
+ * A username, message or option that cannot be used; nothing was sent. `argument` names it: the
+ * call's argument, or the option's path (also `option`, as on the server's and the bot's option errors).
+ */
 export class SupInvalidArgumentError extends SupError {
   override name = 'SupInvalidArgumentError';
+  declare readonly code: typeof SupErrorCode.InvalidArgument;
   readonly argument: string;
 
   constructor(argument: string, message: string) {
     super(SupErrorCode.InvalidArgument, message);
     this.argument = argument;
+  }
+
+  get option(): string {
+    return this.argument;
   }
 }
 

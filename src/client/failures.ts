@@ -1,3 +1,4 @@
+import { Status } from '../protocol/status.js';
 import {
   SupClosedError,
   SupConnectionError,
@@ -132,9 +133,9 @@ export function statusRefused(
   const where = formatEndpoint(endpoint);
   const tag = `(status ${status} ${statusText})`;
   let message: string;
-  if (command === 'login' && status === '101') {
+  if (command === 'login' && status === Status.UsernameTaken) {
     message = `the username "${subject}" is taken on ${where} ${tag}: pick another name, or wait until its holder logs off`;
-  } else if (command === 'login' && status === '102') {
+  } else if (command === 'login' && status === Status.UsernameInvalid) {
     message = `${where} refused the username "${subject}" ${tag}: use 1 to 32 letters, digits, "_", "-" or "."`;
   } else if (command === 'login' && status === '109') {
     return new SupNotAuthorizedError(
@@ -144,11 +145,11 @@ export function statusRefused(
       `${where} does not let this connection log in as "${subject}" ${tag}: the name is reserved for its own client ` +
         'certificate, or this connection\'s certificate names someone else; connect with the certificate issued for that name',
     );
-  } else if (status === '201') {
+  } else if (status === Status.ServerFull) {
     message = `the server at ${where} is full ${tag}: try again later`;
-  } else if (command === 'send' && status === '104') {
+  } else if (command === 'send' && status === Status.UserNotOnline) {
     message = `"${subject}" is not online ${tag}: the message was not delivered`;
-  } else if (status === '107') {
+  } else if (status === Status.MessageTooLong) {
     message = `the server at ${where} refused '${command}' as too long ${tag}: its frame limit is lower; send less text`;
   } else if (status.startsWith('2')) {
     message = `the server at ${where} failed to handle '${command}' ${tag}: try again, or check the server`;

@@ -1,6 +1,16 @@
 import { DEFAULT_HOST, DEFAULT_MAX_FRAME_BYTES, DEFAULT_PORT } from '../protocol/constants.js';
+import {
+  isInteger,
+  isNumberAtLeast,
+  isString,
+  show,
+  type Check,
+  type PathStyle,
+  type Shape,
+} from '../protocol/option-schema.js';
 import { usernameProblem } from '../protocol/username.js';
 import { SupInvalidArgumentError } from './errors.js';
+import { systemClock, type Clock } from './clock.js';
 import { createNodeTransport, type ClientTlsOptions } from './node-transport.js';
 import type { Transport } from './transport.js';
 
@@ -71,6 +81,8 @@ export interface SupClientOptions {
   tls?: true | ClientTlsOptions;
   /** How connections are opened. @default createNodeTransport({ tls }) */
   transport?: Transport;
+  /** Time for deadlines, probes and backoff; tests hand in a fake one. @default systemClock */
+  clock?: Clock;
 }
 
 export interface ResolvedReconnectOptions {
@@ -96,6 +108,7 @@ export interface ResolvedClientOptions {
   probeTimeoutMs: number;
   maxFrameBytes: number;
   transport: Transport;
+  clock: Clock;
 }
 
 export const RECONNECT_DEFAULTS: Readonly<ResolvedReconnectOptions> = Object.freeze({
@@ -121,13 +134,39 @@ export const CLIENT_DEFAULTS = Object.freeze({
   maxFrameBytes: DEFAULT_MAX_FRAME_BYTES,
 });
 
+/** The bounds of every plain option, by name; the CLI's config schema uses these as they are. */
+export const CLIENT_OPTIONS_SHAPE = {
+  host: isString,
+  port: isInteger(1, 65_535),
+  requestTimeoutMs: isInteger(1, undefined, true),
+  connectTimeoutMs: isInteger(1, undefined, true),
+  maxInFlight: isInteger(1),
+  offlineQueueLimit: isInteger(0, undefined, true),
+  offlineQueueTimeoutMs: isInteger(0, undefined, true),
+  idleProbeMs: isInteger(0),
+  probeTimeoutMs: isInteger(1),
+  maxFrameBytes: isInteger(64),
+} as const satisfies Shape;
+
+/** The bounds of `reconnect` when it is an object (`maxDelayMs` is also at least `initialDelayMs`). */
+export const RECONNECT_OPTIONS_SHAPE = {
+  initialDelayMs: isInteger(1),
+  maxDelayMs: isInteger(1),
+  multiplier: isNumberAtLeast(1),
+  stableAfterMs: isInteger(0),
+  maxAttempts: isInteger(1, undefined, true),
+} as const satisfies Shape;
+
+const optionPath: PathStyle = (path) => `option ${path}`;
+
 function invalid(name: string, expected: string, value: unknown): SupInvalidArgumentError {
-  return new SupInvalidArgumentError(name, `option ${name} must be ${expected}, got ${String(value)}`);
+  return new SupInvalidArgumentError(name, `${optionPath(name)} must be ${expected}, got ${show(value)}`);
 }
 
-function wholeNumber(name: string, value: number, min: number, allowInfinity = false): number {
-  const ok = (allowInfinity && value === Infinity) || (Number.isSafeInteger(value) && value >= min);
-  if (!ok) throw invalid(name, `a whole number of at least ${min}${allowInfinity ? ' (or Infinity)' : ''}`, value);
+/** `value` if `check` passes it, else the option error naming `path`. */
+function checked<T>(check: Check, path: string, value: T): T {
+  const problem = check(value, path, optionPath);
+  if (problem) throw new SupInvalidArgumentError(problem.path, problem.message);
   return value;
 }
 
@@ -141,10 +180,10 @@ export function resolveClientOptions(options: SupClientOptions): ResolvedClientO
   if (problem !== undefined) {
     throw new SupInvalidArgumentError('username', `invalid username ${JSON.stringify(username)}: ${problem}`);
   }
-  const host = options.host ?? CLIENT_DEFAULTS.host;
-  if (typeof host !== 'string' || host.length === 0) throw invalid('host', 'a non-empty string', host);
-  const port = options.port ?? CLIENT_DEFAULTS.port;
-  if (!Number.isInteger(port) || port < 1 || port > 65_535) throw invalid('port', 'a whole number from 1 to 65535', port);
+  const plain = {} as Record<keyof typeof CLIENT_OPTIONS_SHAPE, unknown>;
+  for (const key of Object.keys(CLIENT_OPTIONS_SHAPE) as Array<keyof typeof CLIENT_OPTIONS_SHAPE>) {
+    plain[key] = checked(CLIENT_OPTIONS_SHAPE[key], key, options[key] ?? CLIENT_DEFAULTS[key]);
+  }
   const onReconnect = options.onReconnect ?? CLIENT_DEFAULTS.onReconnect;
   if (onReconnect !== 'resend' && onReconnect !== 'reject') throw invalid('onReconnect', "'resend' or 'reject'", onReconnect);
   const tls = options.tls;
@@ -154,26 +193,17 @@ export function resolveClientOptions(options: SupClientOptions): ResolvedClientO
   }
   const transport = options.transport ?? createNodeTransport(tls === undefined ? {} : { tls });
   if (typeof transport?.connect !== 'function') throw invalid('transport', 'an object with a connect() method', transport);
+  const clock = options.clock ?? systemClock;
+  if (typeof clock?.now !== 'function' || typeof clock.sleep !== 'function') {
+    throw invalid('clock', 'an object with now() and sleep() methods', clock);
+  }
   return {
-    host,
-    port,
+    ...(plain as Pick<ResolvedClientOptions, keyof typeof CLIENT_OPTIONS_SHAPE>),
     username,
     reconnect: resolveReconnect(options.reconnect ?? true),
-    requestTimeoutMs: wholeNumber('requestTimeoutMs', options.requestTimeoutMs ?? CLIENT_DEFAULTS.requestTimeoutMs, 1, true),
-    connectTimeoutMs: wholeNumber('connectTimeoutMs', options.connectTimeoutMs ?? CLIENT_DEFAULTS.connectTimeoutMs, 1, true),
-    maxInFlight: wholeNumber('maxInFlight', options.maxInFlight ?? CLIENT_DEFAULTS.maxInFlight, 1),
-    offlineQueueLimit: wholeNumber('offlineQueueLimit', options.offlineQueueLimit ?? CLIENT_DEFAULTS.offlineQueueLimit, 0, true),
-    offlineQueueTimeoutMs: wholeNumber(
-      'offlineQueueTimeoutMs',
-      options.offlineQueueTimeoutMs ?? CLIENT_DEFAULTS.offlineQueueTimeoutMs,
-      0,
-      true,
-    ),
     onReconnect,
-    idleProbeMs: wholeNumber('idleProbeMs', options.idleProbeMs ?? CLIENT_DEFAULTS.idleProbeMs, 0),
-    probeTimeoutMs: wholeNumber('probeTimeoutMs', options.probeTimeoutMs ?? CLIENT_DEFAULTS.probeTimeoutMs, 1),
-    maxFrameBytes: wholeNumber('maxFrameBytes', options.maxFrameBytes ?? CLIENT_DEFAULTS.maxFrameBytes, 64),
     transport,
+    clock,
   };
 }
 
@@ -181,19 +211,19 @@ function resolveReconnect(reconnect: boolean | ReconnectOptions): ResolvedReconn
   if (reconnect === false) return false;
   const given = reconnect === true ? {} : reconnect;
   if (typeof given !== 'object' || given === null) throw invalid('reconnect', 'true, false or an object', reconnect);
-  const initialDelayMs = wholeNumber('reconnect.initialDelayMs', given.initialDelayMs ?? RECONNECT_DEFAULTS.initialDelayMs, 1);
-  const maxDelayMs = wholeNumber(
+  const field = <K extends keyof ResolvedReconnectOptions>(key: K, fallback: number): number =>
+    checked(RECONNECT_OPTIONS_SHAPE[key], `reconnect.${key}`, given[key] ?? fallback);
+  const initialDelayMs = field('initialDelayMs', RECONNECT_DEFAULTS.initialDelayMs);
+  const maxDelayMs = checked(
+    isInteger(initialDelayMs),
     'reconnect.maxDelayMs',
-    given.maxDelayMs ?? Math.max(RECONNECT_DEFAULTS.maxDelayMs, initialDelayMs),
-    initialDelayMs,
+    field('maxDelayMs', Math.max(RECONNECT_DEFAULTS.maxDelayMs, initialDelayMs)),
   );
-  const multiplier = given.multiplier ?? RECONNECT_DEFAULTS.multiplier;
-  if (!(Number.isFinite(multiplier) && multiplier >= 1)) throw invalid('reconnect.multiplier', 'a number of at least 1', multiplier);
   return {
     initialDelayMs,
     maxDelayMs,
-    multiplier,
-    stableAfterMs: wholeNumber('reconnect.stableAfterMs', given.stableAfterMs ?? RECONNECT_DEFAULTS.stableAfterMs, 0),
-    maxAttempts: wholeNumber('reconnect.maxAttempts', given.maxAttempts ?? RECONNECT_DEFAULTS.maxAttempts, 1, true),
+    multiplier: field('multiplier', RECONNECT_DEFAULTS.multiplier),
+    stableAfterMs: field('stableAfterMs', RECONNECT_DEFAULTS.stableAfterMs),
+    maxAttempts: field('maxAttempts', RECONNECT_DEFAULTS.maxAttempts),
   };
 }

@@ -1,33 +1,28 @@
 import { EventEmitter } from 'node:events';
-import PQueue from 'p-queue';
 import { encodeClientFrame } from '../protocol/client-frames.js';
-import { FrameDecoder, OVERSIZED_FRAME } from '../protocol/frame-decoder.js';
 import { messageProblem } from '../protocol/message-text.js';
-import { parseServerFrame } from '../protocol/server-frames.js';
 import { Status } from '../protocol/status.js';
 import { usernameProblem } from '../protocol/username.js';
 import { backoffDelay, serverFullDelay } from './backoff.js';
-import { SupInvalidArgumentError, SupStatusError, type SupCommand, type SupError } from './errors.js';
+import { startTimer, type CancelTimer } from './clock.js';
+import { SupInvalidArgumentError, SupStatusError, type SupError } from './errors.js';
 import {
   cannotConnect,
   closedAlready,
-  closedBeforeAnswer,
   closedBeforeConnect,
   closedDuringLogin,
   connectionLost,
   connectTimedOut,
-  deliveryUnknown,
   peerSilent,
   protocolViolation,
-  queueFull,
-  queueTimedOut,
-  requestTimedOut,
   statusRefused,
   type Endpoint,
 } from './failures.js';
-import { Fifo } from './fifo.js';
+import { FrameDispatch, type ServerFrameHandlers } from './frame-dispatch.js';
+import { createIdleProbe, type LivenessProbe } from './liveness-probe.js';
 import { MessageStream } from './message-stream.js';
 import { resolveClientOptions, type ResolvedClientOptions, type SupClientOptions } from './options.js';
+import { PendingRequests, type RequestKind } from './pending-requests.js';
 import type { TransportConnection, TransportHandlers } from './transport.js';
 
 /** A chat message received (a `recv` frame). */
@@ -56,28 +51,10 @@ export interface SupClientEvents {
   state: [state: SupClientState];
 }
 
-type RequestKind = Exclude<SupCommand, 'login'> | 'probe';
-
-/** One request from the call until its status, whether queued, written or waiting to be resent. */
-class PendingRequest {
-  settled = false;
-  written = false;
-  resolve: (value: unknown) => void = noop;
-  reject: (error: Error) => void = noop;
-
-  constructor(
-    readonly command: RequestKind,
-    readonly frame: Buffer,
-    /** The user it is about (recipient, queried user, own name), for error messages. */
-    readonly subject: string,
-    readonly createdAt: number,
-  ) {}
-}
-
 /** One connection attempt and, once it succeeds, the connection it opened. */
 interface Session {
   readonly abort: AbortController;
-  readonly decoder: FrameDecoder;
+  readonly frames: FrameDispatch;
   connection: TransportConnection | undefined;
   loggedIn: boolean;
 }
@@ -92,8 +69,6 @@ const IDLE: SupClientState = Object.freeze({ type: 'idle' });
 const ONLINE: SupClientState = Object.freeze({ type: 'online' });
 const CLOSING: SupClientState = Object.freeze({ type: 'closing' });
 const CLOSED: SupClientState = Object.freeze({ type: 'closed' });
-// setTimeout fires at once for anything longer than this, so waits are cut to it (deadlines re-check on firing).
-const MAX_TIMER_MS = 2_147_483_647;
 
 /**
  * The reconnecting Sup client the CLI and the bot runtime share. Requests are pipelined
@@ -103,40 +78,37 @@ const MAX_TIMER_MS = 2_147_483_647;
 export class SupClient extends EventEmitter<SupClientEvents> {
   readonly #options: ResolvedClientOptions;
   readonly #endpoint: Endpoint;
-  readonly #probeFrame: Buffer;
-  // Holds requests that could not be written at once; concurrency 1 keeps them in call order.
-  readonly #queue = new PQueue({ concurrency: 1 });
-  readonly #inFlight = new Fifo<PendingRequest>();
-  readonly #resend = new Fifo<PendingRequest>();
-  readonly #unwritten = new Fifo<PendingRequest>();
+  readonly #requests: PendingRequests;
+  readonly #probe: LivenessProbe;
   readonly #streams = new Set<MessageStream<SupMessage>>();
   #state: SupClientState = IDLE;
   #session: Session | undefined;
-  #connection: TransportConnection | undefined;
-  #online = false;
   #closed = false;
   #quitting = false;
   #quitPromise: Promise<void> | undefined;
   #connecting: Deferred | undefined;
   #attempts = 0;
   #lastError: SupError | undefined;
-  #contactsFor: PendingRequest | undefined;
-  #wake: Promise<void> | undefined;
-  #wakeUp: (() => void) | undefined;
   #onlineAt = 0;
-  #offlineSince = performance.now();
-  #lastReceivedAt = 0;
-  #probeSentAt: number | undefined;
-  #connectTimer: NodeJS.Timeout | undefined;
-  #retryTimer: NodeJS.Timeout | undefined;
-  #deadlineTimer: NodeJS.Timeout | undefined;
-  #watchdog: NodeJS.Timeout | undefined;
+  // One timer each for connect and retry; deadlines and liveness keep one each in their modules.
+  #cancelConnectTimer: CancelTimer | undefined;
+  #cancelRetryTimer: CancelTimer | undefined;
 
   constructor(options: SupClientOptions) {
     super();
-    this.#options = resolveClientOptions(options);
-    this.#endpoint = { host: this.#options.host, port: this.#options.port };
-    this.#probeFrame = encodeClientFrame.contact(this.#options.username);
+    const resolved = resolveClientOptions(options);
+    this.#options = resolved;
+    this.#endpoint = { host: resolved.host, port: resolved.port };
+    this.#requests = new PendingRequests({ ...resolved, endpoint: this.#endpoint });
+    const probeFrame = encodeClientFrame.contact(resolved.username);
+    this.#probe = createIdleProbe({
+      ...resolved,
+      send: () => this.#requests.probe(probeFrame, resolved.username),
+      dead: (quietMs) => {
+        const session = this.#session;
+        if (session?.loggedIn) this.#connectionLost(session, peerSilent(this.#endpoint, quietMs));
+      },
+    });
   }
 
   get username(): string {
@@ -156,7 +128,7 @@ export class SupClient extends EventEmitter<SupClientEvents> {
     if (this.#state.type === 'online') return Promise.resolve();
     if (this.#closed || this.#quitting) return Promise.reject(closedAlready(!this.#closed));
     this.#connecting ??= deferred();
-    if (this.#session === undefined && this.#retryTimer === undefined) this.#dial();
+    if (this.#session === undefined && this.#cancelRetryTimer === undefined) this.#dial();
     return this.#connecting.promise;
   }
 
@@ -195,13 +167,13 @@ export class SupClient extends EventEmitter<SupClientEvents> {
   quit(): Promise<void> {
     if (this.#quitPromise) return this.#quitPromise;
     if (this.#closed) return Promise.resolve();
-    if (!this.#online) {
+    if (this.#session?.loggedIn !== true) {
       this.#stop(undefined, true);
       return Promise.resolve();
     }
     this.#quitting = true;
     const { username } = this.#options;
-    const quitting = this.#submit<void>('quit', encodeClientFrame.quit(username), username);
+    const quitting = this.#requests.add<void>('quit', encodeClientFrame.quit(username), username);
     const finish = (): void => this.#stop(undefined, false);
     quitting.then(finish, finish);
     this.#quitPromise = quitting;
@@ -214,95 +186,32 @@ export class SupClient extends EventEmitter<SupClientEvents> {
     this.#stop(undefined, true);
   }
 
-
   #request<T>(command: RequestKind, frame: Buffer, subject: string): Promise<T> {
     if (this.#closed || this.#quitting) return Promise.reject(closedAlready(!this.#closed));
-    return this.#submit<T>(command, frame, subject);
+    return this.#requests.add<T>(command, frame, subject);
   }
-
-  #submit<T>(command: RequestKind, frame: Buffer, subject: string): Promise<T> {
-    const { offlineQueueLimit } = this.#options;
-    if (!this.#online && this.#resend.length + this.#unwritten.length >= offlineQueueLimit) {
-      return Promise.reject(queueFull(this.#endpoint, command as SupCommand, offlineQueueLimit));
-    }
-    const request = new PendingRequest(command, frame, subject, performance.now());
-    const promise = new Promise<T>((resolve, reject) => {
-      request.resolve = resolve as (value: unknown) => void;
-      request.reject = reject;
-    });
-    if (this.#queue.size === 0 && this.#queue.pending === 0 && this.#canWrite()) {
-      this.#write(request);
-    } else {
-      this.#unwritten.push(request);
-      void this.#queue.add(() => this.#writeInTurn(request));
-    }
-    if (this.#deadlineTimer === undefined) this.#armDeadlineTimer();
-    return promise;
-  }
-
-  #canWrite(): boolean {
-    return this.#online && this.#inFlight.length < this.#options.maxInFlight;
-  }
-
-  async #writeInTurn(request: PendingRequest): Promise<void> {
-    while (!request.settled && !this.#canWrite()) await this.#writable();
-    if (request.settled) return;
-    // Tasks run in call order and expired requests leave from the head, so this is the head.
-    this.#unwritten.shift();
-    this.#write(request);
-  }
-
-  #write(request: PendingRequest): void {
-    request.written = true;
-    this.#inFlight.push(request);
-    this.#connection!.write(request.frame);
-  }
-
-  /** Resolves at the next chance to write: a status freed the window, we came online, or requests expired. */
-  #writable(): Promise<void> {
-    this.#wake ??= new Promise((resolve) => {
-      this.#wakeUp = resolve;
-    });
-    return this.#wake;
-  }
-
-  #pulse(): void {
-    const wakeUp = this.#wakeUp;
-    if (wakeUp === undefined) return;
-    this.#wake = undefined;
-    this.#wakeUp = undefined;
-    wakeUp();
-  }
-
-  #fulfil(request: PendingRequest, value: unknown): void {
-    request.settled = true;
-    request.resolve(value);
-  }
-
-  #fail(request: PendingRequest, error: Error): void {
-    request.settled = true;
-    request.reject(error);
-  }
-
 
   #dial(): void {
     this.#attempts++;
     const session: Session = {
       abort: new AbortController(),
-      decoder: new FrameDecoder(),
+      frames: new FrameDispatch(this.#frameHandlers(() => session)),
       connection: undefined,
       loggedIn: false,
     };
     this.#session = session;
-    const { connectTimeoutMs, transport } = this.#options;
+    const { connectTimeoutMs, transport, clock } = this.#options;
     if (connectTimeoutMs !== Infinity) {
-      this.#connectTimer = setTimeout(() => {
+      this.#cancelConnectTimer = startTimer(clock, connectTimeoutMs, () => {
         this.#attemptFailed(session, connectTimedOut(this.#endpoint, connectTimeoutMs));
-      }, Math.min(connectTimeoutMs, MAX_TIMER_MS));
+      });
     }
+    const live = (): boolean => this.#session === session;
     const handlers: TransportHandlers = {
       data: (chunk) => {
-        if (this.#session === session) this.#onData(session, chunk);
+        if (this.#session !== session) return;
+        this.#probe.heard();
+        session.frames.push(chunk, live);
       },
       close: (error) => this.#onClose(session, error),
     };
@@ -339,28 +248,18 @@ export class SupClient extends EventEmitter<SupClientEvents> {
   }
 
   #goOnline(session: Session): void {
-    clearTimeout(this.#connectTimer);
-    this.#connectTimer = undefined;
+    this.#cancelConnectTimer?.();
+    this.#cancelConnectTimer = undefined;
     session.loggedIn = true;
-    this.#connection = session.connection;
-    const now = performance.now();
-    this.#onlineAt = now;
-    this.#lastReceivedAt = now;
-    this.#probeSentAt = undefined;
+    this.#onlineAt = this.#options.clock.now();
     this.#lastError = undefined;
-    // Unanswered at the drop, so they go first, in their original order, before anything newer.
-    for (const request of this.#resend.drain()) {
-      if (!request.settled) this.#write(request);
-    }
-    this.#online = true;
-    this.#armWatchdog(this.#options.idleProbeMs);
-    this.#restartDeadlineTimer();
+    this.#probe.start();
+    this.#requests.online(session.connection!);
     this.#setState(ONLINE);
     // Taken after the state event: a listener that closed the client has rejected it already.
     const connecting = this.#connecting;
     this.#connecting = undefined;
     connecting?.resolve();
-    this.#pulse();
   }
 
   #onClose(session: Session, error: Error | undefined): void {
@@ -383,24 +282,15 @@ export class SupClient extends EventEmitter<SupClientEvents> {
 
   #connectionLost(session: Session, error: SupError): void {
     if (this.#session !== session) return;
-    const { reconnect, onReconnect } = this.#options;
-    const stable = reconnect !== false && performance.now() - this.#onlineAt >= reconnect.stableAfterMs;
+    const { reconnect, onReconnect, clock } = this.#options;
+    const stable = reconnect !== false && clock.now() - this.#onlineAt >= reconnect.stableAfterMs;
     this.#endSession();
     this.#lastError = error;
     if (reconnect === false || this.#quitting) {
       this.#stop(error, false);
       return;
     }
-    for (const request of this.#inFlight.drain()) {
-      if (request.settled || request.command === 'probe') continue;
-      // A send cannot be repeated without risking a duplicate; queries can.
-      if (request.command === 'send' && onReconnect === 'reject') {
-        this.#fail(request, deliveryUnknown('send', request.subject, error));
-      } else {
-        this.#resend.push(request);
-      }
-    }
-    this.#restartDeadlineTimer();
+    this.#requests.dropped(error, onReconnect);
     if (stable) {
       this.#attempts = 0;
       this.#dial();
@@ -412,14 +302,14 @@ export class SupClient extends EventEmitter<SupClientEvents> {
   }
 
   #scheduleRetry(error: SupError): void {
-    const reconnect = this.#options.reconnect;
+    const { reconnect, clock } = this.#options;
     if (reconnect === false) return;
     const serverFull = error instanceof SupStatusError && error.status === Status.ServerFull;
     const delayMs = serverFull ? serverFullDelay(this.#attempts, reconnect) : backoffDelay(this.#attempts, reconnect);
-    this.#retryTimer = setTimeout(() => {
-      this.#retryTimer = undefined;
+    this.#cancelRetryTimer = startTimer(clock, delayMs, () => {
+      this.#cancelRetryTimer = undefined;
       this.#dial();
-    }, delayMs);
+    });
     this.#setState({ type: 'backoff', attempt: this.#attempts, delayMs, lastError: error });
   }
 
@@ -428,15 +318,10 @@ export class SupClient extends EventEmitter<SupClientEvents> {
     const session = this.#session;
     if (session === undefined) return;
     this.#session = undefined;
-    this.#connection = undefined;
-    this.#online = false;
-    this.#offlineSince = performance.now();
-    this.#probeSentAt = undefined;
-    this.#contactsFor = undefined;
-    clearTimeout(this.#connectTimer);
-    this.#connectTimer = undefined;
-    clearTimeout(this.#watchdog);
-    this.#watchdog = undefined;
+    this.#requests.offline();
+    this.#probe.stop();
+    this.#cancelConnectTimer?.();
+    this.#cancelConnectTimer = undefined;
     session.abort.abort();
     session.connection?.close();
   }
@@ -446,16 +331,9 @@ export class SupClient extends EventEmitter<SupClientEvents> {
     if (this.#closed) return;
     this.#closed = true;
     this.#endSession();
-    clearTimeout(this.#retryTimer);
-    this.#retryTimer = undefined;
-    clearTimeout(this.#deadlineTimer);
-    this.#deadlineTimer = undefined;
-    this.#queue.clear();
-    for (const list of [this.#inFlight, this.#resend, this.#unwritten]) {
-      for (const request of list.drain()) this.#abandon(request, error, byUser);
-    }
-    // Lets a writer blocked on the window see its request settled and return.
-    this.#pulse();
+    this.#cancelRetryTimer?.();
+    this.#cancelRetryTimer = undefined;
+    this.#requests.settleAll(error, byUser);
     const connecting = this.#connecting;
     this.#connecting = undefined;
     connecting?.reject(error ?? closedBeforeConnect());
@@ -464,104 +342,38 @@ export class SupClient extends EventEmitter<SupClientEvents> {
     this.#streams.clear();
   }
 
-  #abandon(request: PendingRequest, error: SupError | undefined, byUser: boolean): void {
-    if (request.settled || request.command === 'probe') return;
-    if (byUser) {
-      this.#fail(request, closedBeforeAnswer(request.command, request.written));
-    } else if (request.command === 'quit') {
-      // The connection is gone, so the server has logged us off all the same.
-      this.#fulfil(request, undefined);
-    } else if (error === undefined) {
-      this.#fail(request, closedBeforeAnswer(request.command, request.written));
-    } else if (request.written && request.command === 'send') {
-      this.#fail(request, deliveryUnknown('send', request.subject, error));
-    } else {
-      this.#fail(request, error);
-    }
-  }
-
-
-  #onData(session: Session, chunk: Buffer): void {
-    this.#lastReceivedAt = performance.now();
-    const frames = session.decoder.push(chunk);
-    for (let i = 0; i < frames.length; i++) {
-      // A frame before this one may have ended the session (a refused login, a violation, quit).
-      if (this.#session !== session) return;
-      const frame = frames[i]!;
-      if (frame !== OVERSIZED_FRAME) this.#onFrame(session, frame);
-    }
-  }
-
-  #onFrame(session: Session, bytes: Buffer): void {
-    const frame = parseServerFrame(bytes);
-    switch (frame.type) {
-      case 'recv':
-        this.#deliver(frame.from, frame.text);
-        return;
-      case 'status':
-        if (this.#contactsFor !== undefined) {
-          this.#violation(session, bytes, 'the contacts list was due right after its status');
-        } else if (session.loggedIn) {
-          this.#onStatus(session, frame.code, frame.text);
+  /** Routes the frames of `session()`: statuses before login answer the login, after it the requests. */
+  #frameHandlers(session: () => Session): ServerFrameHandlers {
+    return {
+      message: (from, text) => this.#deliver(from, text),
+      status: (code, text, bytes) => {
+        const current = session();
+        if (this.#requests.contactsDue) {
+          this.#violation(current, bytes, 'the contacts list was due right after its status');
+        } else if (current.loggedIn) {
+          this.#onStatus(current, code, text);
         } else {
-          this.#onLoginStatus(session, frame.code, frame.text);
+          this.#onLoginStatus(current, code, text);
         }
-        return;
-      case 'contacts': {
-        const request = this.#contactsFor;
-        if (request === undefined) {
-          this.#violation(session, bytes, "only a status was due (a contacts list follows only 'get contacts')");
-          return;
+      },
+      contacts: (usernames, bytes) => {
+        if (!this.#requests.answerContacts(usernames)) {
+          this.#violation(session(), bytes, "only a status was due (a contacts list follows only 'get contacts')");
         }
-        this.#contactsFor = undefined;
-        if (!request.settled) this.#fulfil(request, frame.usernames);
-        return;
-      }
-      default:
-        this.#violation(session, bytes, 'a status, contacts or recv frame was due');
-    }
+      },
+      violation: (bytes, expected) => this.#violation(session(), bytes, expected),
+    };
   }
 
   #onStatus(session: Session, code: string, text: string): void {
-    const request = this.#inFlight.shift();
+    const request = this.#requests.answer(code, text);
     if (request === undefined) {
-      this.#violation(session, Buffer.from(`status ${code} ${text}`, 'latin1'), 'no request was waiting for a status');
-      return;
+      this.#violation(session, statusBytes(code, text), 'no request was waiting for a status');
+    } else if (request.command === 'probe') {
+      this.#probe.answered();
+    } else if (request.command === 'quit') {
+      this.#stop(undefined, false);
     }
-    this.#pulse();
-    if (request.command === 'probe') {
-      this.#probeSentAt = undefined;
-      return;
-    }
-    if (request.settled) {
-      // Timed out already, but its contacts frame still has to be taken off the stream.
-      if (request.command === 'get contacts' && code === Status.Ok) this.#contactsFor = request;
-      return;
-    }
-    switch (request.command) {
-      case 'send':
-        if (code === Status.Ok) this.#fulfil(request, undefined);
-        else this.#fail(request, this.#refused(request, code, text));
-        return;
-      case 'contact':
-        if (code === Status.Online) this.#fulfil(request, true);
-        else if (code === Status.Offline) this.#fulfil(request, false);
-        else this.#fail(request, this.#refused(request, code, text));
-        return;
-      case 'get contacts':
-        if (code === Status.Ok) this.#contactsFor = request;
-        else this.#fail(request, this.#refused(request, code, text));
-        return;
-      case 'quit':
-        if (code === Status.Ok) this.#fulfil(request, undefined);
-        else this.#fail(request, this.#refused(request, code, text));
-        this.#stop(undefined, false);
-        return;
-    }
-  }
-
-  #refused(request: PendingRequest, code: string, text: string): SupStatusError {
-    return statusRefused(this.#endpoint, request.command as SupCommand, request.subject, code, text);
   }
 
   #violation(session: Session, bytes: Buffer, expected: string): void {
@@ -575,107 +387,6 @@ export class SupClient extends EventEmitter<SupClientEvents> {
     this.#emitSafely('message', message);
     for (const stream of this.#streams) stream.push(message);
   }
-
-  // One timer each for deadlines, liveness, connect and retry, never one per request: the hot path stays lean.
-
-  #armDeadlineTimer(): void {
-    const at = this.#nextDeadline();
-    if (at === Infinity) return;
-    const delay = Math.min(Math.max(0, Math.ceil(at - performance.now())), MAX_TIMER_MS);
-    this.#deadlineTimer = setTimeout(this.#onDeadline, delay);
-  }
-
-  #restartDeadlineTimer(): void {
-    clearTimeout(this.#deadlineTimer);
-    this.#deadlineTimer = undefined;
-    this.#armDeadlineTimer();
-  }
-
-  readonly #onDeadline = (): void => {
-    this.#deadlineTimer = undefined;
-    this.#expire(performance.now());
-    this.#armDeadlineTimer();
-  };
-
-  /**
-   * The earliest deadline of any pending request. In-flight requests are older than those
-   * waiting, and both lists are in call order, so deadlines only grow along them.
-   */
-  #nextDeadline(): number {
-    for (const request of this.#inFlight) {
-      if (!request.settled && request.command !== 'probe') return request.createdAt + this.#options.requestTimeoutMs;
-    }
-    const waiting = this.#resend.peek() ?? this.#unwritten.peek();
-    if (waiting === undefined) return Infinity;
-    return Math.min(waiting.createdAt + this.#options.requestTimeoutMs, this.#queueDeadline(waiting));
-  }
-
-  #queueDeadline(request: PendingRequest): number {
-    if (this.#online) return Infinity;
-    return Math.max(request.createdAt, this.#offlineSince) + this.#options.offlineQueueTimeoutMs;
-  }
-
-  #expire(now: number): void {
-    const { requestTimeoutMs, offlineQueueTimeoutMs } = this.#options;
-    for (const request of this.#inFlight) {
-      if (request.settled || request.command === 'probe') continue;
-      // Everything after this one is younger, so still in time.
-      if (request.createdAt + requestTimeoutMs > now) return;
-      this.#fail(request, requestTimedOut(this.#endpoint, request.command as SupCommand, requestTimeoutMs, true));
-    }
-    let expired = false;
-    for (const list of [this.#resend, this.#unwritten]) {
-      for (let request = list.peek(); request !== undefined; request = list.peek()) {
-        const overdue = request.createdAt + requestTimeoutMs <= now;
-        if (!overdue && this.#queueDeadline(request) > now) break;
-        list.shift();
-        expired = true;
-        const command = request.command as SupCommand;
-        this.#fail(
-          request,
-          overdue
-            ? requestTimedOut(this.#endpoint, command, requestTimeoutMs, request.written)
-            : queueTimedOut(this.#endpoint, command, offlineQueueTimeoutMs, request.written),
-        );
-      }
-      if (list.length > 0) break;
-    }
-    // The writer may be blocked on an expired request: let it move on.
-    if (expired) this.#pulse();
-  }
-
-  #armWatchdog(delayMs: number): void {
-    if (this.#options.idleProbeMs === 0) return;
-    this.#watchdog = setTimeout(this.#checkLiveness, Math.min(Math.max(1, Math.ceil(delayMs)), MAX_TIMER_MS));
-  }
-
-  /** Probes after a quiet spell; with a probe out, silence past `probeTimeoutMs` means a dead peer. */
-  readonly #checkLiveness = (): void => {
-    this.#watchdog = undefined;
-    const session = this.#session;
-    if (session === undefined || !session.loggedIn) return;
-    const { idleProbeMs, probeTimeoutMs, username } = this.#options;
-    const now = performance.now();
-    if (this.#probeSentAt === undefined) {
-      const quietMs = now - this.#lastReceivedAt;
-      if (quietMs < idleProbeMs) {
-        this.#armWatchdog(idleProbeMs - quietMs);
-        return;
-      }
-      this.#probeSentAt = now;
-      // Straight to the wire, past the window: a full window is exactly when a stalled peer must be caught.
-      this.#write(new PendingRequest('probe', this.#probeFrame, username, now));
-      this.#armWatchdog(probeTimeoutMs);
-      return;
-    }
-    const silentMs = now - Math.max(this.#probeSentAt, this.#lastReceivedAt);
-    if (silentMs < probeTimeoutMs) {
-      this.#armWatchdog(probeTimeoutMs - silentMs);
-      return;
-    }
-    this.#connectionLost(session, peerSilent(this.#endpoint, now - this.#lastReceivedAt));
-  };
-
 
   #setState(state: SupClientState): void {
     this.#state = state;
@@ -694,7 +405,10 @@ export class SupClient extends EventEmitter<SupClientEvents> {
   }
 }
 
-function noop(): void {}
+/** A status frame as it would have come, for the message of a violation. */
+function statusBytes(code: string, text: string): Buffer {
+  return Buffer.from(`status ${code} ${text}`, 'latin1');
+}
 
 function deferred(): Deferred {
   let resolve!: () => void;

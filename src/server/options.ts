@@ -1,4 +1,5 @@
 import { DEFAULT_HOST, DEFAULT_MAX_FRAME_BYTES, DEFAULT_PORT } from '../protocol/constants.js';
+import { isInteger, isString, plainPath, type Shape } from '../protocol/option-schema.js';
 import { ServerOptionError } from './errors.js';
 import type { ClusterLink } from './cluster-link.js';
 import type { ServerLogger } from './logger.js';
@@ -55,40 +56,38 @@ export const SERVER_DEFAULTS: ResolvedServerOptions = {
   maxOutputBytes: 8 * 1024 * 1024,
   outputHighWaterMark: 64 * 1024,
   keepAliveMs: 30_000,
-  maxConnectionsPerIp: 100,
   idleTimeoutMs: 300_000,
   maxBufferedBytes: 256 * 1024 * 1024,
   shutdownTimeoutMs: 5_000,
+  maxConnectionsPerIp: 100,
 };
 
-function requireInteger(name: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER): void {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    const range = max === Number.MAX_SAFE_INTEGER ? `a whole number of at least ${min}` : `a whole number from ${min} to ${max}`;
-    throw new ServerOptionError(name, `${name} must be ${range}, got ${String(value)}`);
-  }
-}
+/** The bounds of every option, by name; the CLI's config schema uses these as they are. */
+export const SERVER_OPTIONS_SHAPE = {
+  host: isString,
+  port: isInteger(0, 65_535),
+  maxFrameBytes: isInteger(64),
+  maxConnections: isInteger(1),
+  loginTimeoutMs: isInteger(1),
+  maxOutputBytes: isInteger(1024),
+  outputHighWaterMark: isInteger(1024),
+  keepAliveMs: isInteger(1000),
+  // Timers cannot wait longer than 2^31 - 1 ms.
+  idleTimeoutMs: isInteger(0, 2 ** 31 - 1),
+  maxBufferedBytes: isInteger(1024),
+  shutdownTimeoutMs: isInteger(0, 2 ** 31 - 1),
+  maxConnectionsPerIp: isInteger(0),
+} as const satisfies Shape;
 
 /** Fills in defaults and rejects values the server cannot run with. */
 export function resolveServerOptions(options: SupServerOptions = {}): ResolvedServerOptions {
   const resolved: ResolvedServerOptions = { ...SERVER_DEFAULTS };
   for (const key of Object.keys(SERVER_DEFAULTS) as Array<keyof ResolvedServerOptions>) {
     const value = options[key];
-    if (value !== undefined) (resolved as Record<string, unknown>)[key] = value;
+    if (value === undefined) continue;
+    const problem = SERVER_OPTIONS_SHAPE[key](value, key, plainPath);
+    if (problem) throw new ServerOptionError(problem.path, problem.message);
+    (resolved as Record<string, unknown>)[key] = value;
   }
-  if (typeof resolved.host !== 'string' || resolved.host.length === 0) {
-    throw new ServerOptionError('host', `host must be a non-empty string, got ${String(resolved.host)}`);
-  }
-  requireInteger('port', resolved.port, 0, 65_535);
-  requireInteger('maxFrameBytes', resolved.maxFrameBytes, 64);
-  requireInteger('maxConnections', resolved.maxConnections, 1);
-  requireInteger('loginTimeoutMs', resolved.loginTimeoutMs, 1);
-  requireInteger('maxOutputBytes', resolved.maxOutputBytes, 1024);
-  requireInteger('outputHighWaterMark', resolved.outputHighWaterMark, 1024);
-  requireInteger('keepAliveMs', resolved.keepAliveMs, 1000);
-  requireInteger('maxConnectionsPerIp', resolved.maxConnectionsPerIp, 0);
-  // Timers cannot wait longer than 2^31 - 1 ms.
-  requireInteger('idleTimeoutMs', resolved.idleTimeoutMs, 0, 2 ** 31 - 1);
-  requireInteger('maxBufferedBytes', resolved.maxBufferedBytes, 1024);
-  requireInteger('shutdownTimeoutMs', resolved.shutdownTimeoutMs, 0, 2 ** 31 - 1);
   return resolved;
 }

@@ -11,11 +11,6 @@ export class FaultTransport implements Transport {
   #held: Promise<void> | undefined;
   #release: (() => void) | undefined;
 
-  /** True while a connection is open. */
-  get connected(): boolean {
-    return this.#current !== undefined;
-  }
-
   async connect(target: TransportTarget, handlers: TransportHandlers): Promise<TransportConnection> {
     while (this.#held !== undefined) await abortable(this.#held, target.signal);
     let connection: TransportConnection | undefined;

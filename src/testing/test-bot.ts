@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BotHttpOptions } from '../bot/http-routes.js';
 import { BotRuntime, type BotCommand } from '../bot/runtime.js';
+import { exampleInput, statelessRegExp } from '../bot/commands.js';
 import { preparePlugin, checkUniqueNames, type LoadedPlugin } from '../bot/loader.js';
 import type { BotLogger, LogLevel } from '../bot/logger.js';
 import type { BotLimits } from '../bot/options.js';
@@ -12,12 +13,13 @@ import { SupServer } from '../server/sup-server.js';
 import type { SupServerOptions } from '../server/options.js';
 import { FaultTransport } from './fault-transport.js';
 import { ScriptedUser } from './scripted-user.js';
+import { TestBotError } from './errors.js';
 import { TestClock } from './test-clock.js';
 
 /** Waits `receive` allows by default. */
-export const DEFAULT_RECEIVE_TIMEOUT_MS = 5_000;
+const DEFAULT_RECEIVE_TIMEOUT_MS = 5_000;
 /** How long `idle` may take before it fails, naming what is still busy. */
-export const DEFAULT_IDLE_TIMEOUT_MS = 10_000;
+const DEFAULT_IDLE_TIMEOUT_MS = 10_000;
 const HOST = '127.0.0.1';
 
 export interface TestBotOptions {
@@ -28,7 +30,7 @@ export interface TestBotOptions {
   /** @default 'bot' */
   username?: string;
   limits?: BotLimits;
-  /** @default DEFAULT_APOLOGY */
+  /** @default 'Sorry, something went wrong handling that message. It has been logged.' */
   apology?: string | false;
   /**
    * `'fail'`: an error the bot logs (a handler that throws or times out, a failed send)
@@ -85,23 +87,6 @@ export interface NameHold {
   release(): Promise<void>;
 }
 
-/** An error the bot logged while the test ran; `entries` are the log entries behind it. */
-export class TestBotError extends Error {
-  override name = 'TestBotError';
-  readonly code = 'SUP_TEST_BOT_ERROR';
-  readonly entries: readonly TestLogEntry[];
-
-  constructor(entries: readonly TestLogEntry[]) {
-    const lines = entries.map(describeEntry);
-    super(
-      `the bot logged ${entries.length === 1 ? 'an error' : `${entries.length} errors`}: ${lines.join('; ')} ` +
-        "(use createTestBot({ handlerErrors: 'collect' }) or t.takeErrors() if the test expects it)",
-      { cause: entries[0]?.fields.error },
-    );
-    this.entries = entries;
-  }
-}
-
 /**
  * Starts the bundled server on port 0 and the real bot runtime with the given plugins, logged
  * in over a real client. Register `after(() => t.close())` right away.
@@ -112,14 +97,7 @@ export async function createTestBot(options: TestBotOptions): Promise<TestBot> {
   const stateDir = options.stateDir ?? (await mkdtemp(join(tmpdir(), 'sup-test-bot-')));
   const server = new SupServer({ ...options.server, host: HOST, port: 0 });
   const { port } = await server.listen();
-  const bot = new TestBot(options, loaded, server, port, stateDir, options.stateDir === undefined);
-  try {
-    await bot.startBot();
-  } catch (error) {
-    await bot.close().catch(() => {});
-    throw error;
-  }
-  return bot;
+  return TestBot.started(options, loaded, server, port, stateDir, options.stateDir === undefined);
 }
 
 /** A running test bot: its server, runtime, scripted users and fault switches. */
@@ -144,7 +122,7 @@ export class TestBot {
   #userSends = 0;
   #closing: Promise<void> | undefined;
 
-  /** @internal Use `createTestBot`. */
+  /** Made by `createTestBot` (the package exports this class as a type only). */
   constructor(
     options: TestBotOptions,
     plugins: readonly LoadedPlugin[],
@@ -195,8 +173,20 @@ export class TestBot {
     return this.#logs.filter((entry) => entry.level === 'error');
   }
 
-  /** @internal Starts (or restarts) the runtime with a fresh client. */
-  async startBot(): Promise<void> {
+  /** A bot running on `server`, or none: a bot that fails to start is closed, server included. */
+  static async started(...args: ConstructorParameters<typeof TestBot>): Promise<TestBot> {
+    const bot = new TestBot(...args);
+    try {
+      await bot.#startBot();
+    } catch (error) {
+      await bot.close().catch(() => {});
+      throw error;
+    }
+    return bot;
+  }
+
+  /** Starts (or restarts) the runtime with a fresh client. */
+  async #startBot(): Promise<void> {
     this.#client = new SupClient({
       host: HOST,
       port: this.port,
@@ -283,7 +273,7 @@ export class TestBot {
   examples(): ExampleCase[] {
     return this.runtime.commands.flatMap((command) =>
       (command.spec.examples ?? []).map((example) => {
-        const input = typeof example === 'string' ? example : example.send;
+        const input = exampleInput(example);
         return {
           plugin: command.plugin,
           command: command.spec.name,
@@ -354,7 +344,7 @@ export class TestBot {
   async restartBot(options: { downFor?: number } = {}): Promise<void> {
     await this.runtime.stop();
     if (options.downFor !== undefined) await this.clock.advance(options.downFor);
-    await this.startBot();
+    await this.#startBot();
   }
 
   #httpOptions(): BotHttpOptions | undefined {
@@ -462,7 +452,7 @@ export class TestBot {
   }
 
   async #runExample(command: BotCommand, example: CommandExample): Promise<void> {
-    const input = typeof example === 'string' ? example : example.send;
+    const input = exampleInput(example);
     const from = typeof example === 'string' ? 'alice' : (example.from ?? 'alice');
     const user = this.user(from);
     await user.online();
@@ -478,7 +468,7 @@ export class TestBot {
     const expected: ReadonlyArray<string | RegExp> = Array.isArray(example.reply) ? example.reply : [example.reply as string | RegExp];
     const matches =
       replies.length === expected.length &&
-      expected.every((want, i) => (typeof want === 'string' ? replies[i] === want : new RegExp(want.source, want.flags.replace(/[gy]/g, '')).test(replies[i]!)));
+      expected.every((want, i) => (typeof want === 'string' ? replies[i] === want : statelessRegExp(want).test(replies[i]!)));
     if (!matches) {
       throw new Error(
         `example ${JSON.stringify(input)} of command "${command.spec.name}" (plugin ${command.plugin}) from ${from}: ` +
@@ -512,14 +502,4 @@ function waitForState(client: SupClient, done: (state: SupClientState) => boolea
 function describeReplies(replies: ReadonlyArray<string | RegExp>): string {
   if (replies.length === 0) return 'no reply';
   return `[${replies.map((reply) => (typeof reply === 'string' ? JSON.stringify(reply) : String(reply))).join(', ')}]`;
-}
-
-function describeEntry(entry: TestLogEntry): string {
-  const { error, ...rest } = entry.fields;
-  const details = Object.entries(rest)
-    .filter(([, value]) => value !== undefined)
-    .map(([key, value]) => `${key}=${typeof value === 'string' ? JSON.stringify(value) : String(value)}`)
-    .join(' ');
-  const reason = error instanceof Error ? `: ${error.message}` : '';
-  return `${entry.event}${details === '' ? '' : ` ${details}`}${reason}`;
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Dispatcher, queuedBytesOf, type IncomingMessage } from '../../src/bot/dispatcher.js';
 import type { HandlerTimeoutError } from '../../src/bot/errors.js';
-import { FakeClock, settle } from './helpers/fake-clock.js';
+import { FakeClock, settle } from '../helpers/fake-clock.js';
 import { Gate } from './helpers/gate.js';
 
 function message(from: string, text: string): IncomingMessage {

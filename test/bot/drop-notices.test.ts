@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { DropNotices, DropReason, dropNotice, type DropReport } from '../../src/bot/drop-notices.js';
-import { FakeClock } from './helpers/fake-clock.js';
+import { FakeClock } from '../helpers/fake-clock.js';
 
 function makeNotices(intervalMs = 60_000) {
   const clock = new FakeClock();

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { isOfflineError } from '../../src/bot/client-port.js';
 import { Outbox } from '../../src/bot/outbox.js';
 import type { SendOutcome } from '../../src/bot/plugin.js';
-import { FakeClock, settle } from './helpers/fake-clock.js';
+import { FakeClock, settle } from '../helpers/fake-clock.js';
 import { ScriptedClient } from './helpers/fake-client.js';
 import { RecordingLogger } from './helpers/recording-logger.js';
 

@@ -8,7 +8,7 @@ import { preparePlugin, type LoadedPlugin } from '../../src/bot/loader.js';
 import { DEFAULT_APOLOGY } from '../../src/bot/options.js';
 import { definePlugin, type AnyPlugin, type SendOutcome } from '../../src/bot/plugin.js';
 import { BotRuntime, type BotRuntimeOptions } from '../../src/bot/runtime.js';
-import { FakeClock, settle } from './helpers/fake-clock.js';
+import { FakeClock, settle } from '../helpers/fake-clock.js';
 import { ScriptedClient } from './helpers/fake-client.js';
 import { Gate } from './helpers/gate.js';
 import { RecordingLogger } from './helpers/recording-logger.js';

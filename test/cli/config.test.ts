@@ -199,6 +199,10 @@ describe('config errors', { timeout: 10_000 }, () => {
     ['a port given as a string', '.suprc.json', '{"port": "7877"}', /^sup: config \S+\/\.suprc\.json: "port" must be a whole number from 1 to 65535, got "7877"\n$/],
     ['port 0 for the client', '.suprc.json', '{"port": 0}', /"port" must be a whole number from 1 to 65535, got 0/],
     ['a deep wrong type', 'sup.config.json', '{"bot": {"limits": {"rate": {"burst": "x"}}}}', /"bot\.limits\.rate\.burst" must be a whole number/],
+    // The runtime's own bounds, so a value it would refuse later is refused here, with the file.
+    ['a shutdown timeout of 0', 'sup.config.json', '{"bot": {"limits": {"shutdownTimeoutMs": 0}}}', /"bot\.limits\.shutdownTimeoutMs" must be a whole number from 1 to 2147483647, got 0/],
+    ['a handler timeout past the timer limit', 'sup.config.json', '{"bot": {"limits": {"handlerTimeoutMs": 3000000000}}}', /"bot\.limits\.handlerTimeoutMs" must be a whole number from 1 to 2147483647/],
+    ['a server option out of the server\'s range', '.suprc.json', '{"server": {"maxFrameBytes": 10}}', /"server\.maxFrameBytes" must be a whole number of at least 64, got 10/],
     ['an invalid user', 'sup.config.json', '{"user": "two words"}', /^sup: invalid username "two words" \(from "user" in \S+\/sup\.config\.json\)/],
     ['an array for the config', 'sup.config.json', '[1, 2]', /^sup: config \S+: the config must be an object/],
     ['a module that throws', 'sup.config.mjs', 'const x = 1;\nthrow new Error("no config for you");\n', /^sup: cannot read config \S+\/sup\.config\.mjs: line 2: no config for you; fix or remove the file\n$/],

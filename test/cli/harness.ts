@@ -2,15 +2,16 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { once } from 'node:events';
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { runCli } from '../../src/cli/program.js';
-import { EotFrames } from '../helpers/eot-frames.js';
+import { EotFrames, eotBytes } from '../helpers/eot-frames.js';
+import { LocalListener } from '../helpers/local-listener.js';
 import type { Cleanup } from '../helpers/raw-peer.js';
-import { loggedIn, startServer } from '../helpers/server.js';
+import { closedPort, loggedIn, startServer } from '../helpers/server.js';
 
 export type { Cleanup };
 
@@ -141,16 +142,7 @@ function fakeTerminal(stream: PassThrough, columns: number): void {
   });
 }
 
-/** A port nothing listens on: bound once, then released. */
-export async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-export { loggedIn, startServer };
+export { closedPort, loggedIn, startServer };
 
 /** Resolves once `name` is online; asks the server with `contact` until it says so. */
 export async function untilOnline(port: number, cleanup: Cleanup, name: string): Promise<void> {
@@ -190,41 +182,34 @@ const POLITE: Record<keyof Script, Answer> = {
  * independent of src/protocol. It counts every connection it accepts.
  */
 export class ScriptedServer {
-  readonly port: number;
   /** Every frame received, from every connection, in order. */
   readonly frames: string[] = [];
-  #accepted = 0;
-  readonly #server: Server;
-  readonly #sockets = new Set<Socket>();
   readonly #script: Script;
+  #listener!: LocalListener;
   #frameWaiters: Array<{ test: (frame: string) => boolean; resolve: (frame: string) => void }> = [];
 
-  private constructor(server: Server, port: number, script: Script) {
-    this.#server = server;
-    this.port = port;
+  private constructor(script: Script) {
     this.#script = script;
-    server.on('connection', (socket) => this.#accept(socket));
   }
 
   static async start(cleanup: Cleanup, script: Script = {}): Promise<ScriptedServer> {
-    const server = createServer();
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
-    });
-    const fake = new ScriptedServer(server, (server.address() as { port: number }).port, script);
-    cleanup.after(() => fake.close());
+    const fake = new ScriptedServer(script);
+    fake.#listener = await LocalListener.start(cleanup, (socket) => fake.#accept(socket));
     return fake;
+  }
+
+  get port(): number {
+    return this.#listener.port;
   }
 
   /** Connections accepted so far. */
   get accepted(): number {
-    return this.#accepted;
+    return this.#listener.accepted;
   }
 
   /** Open connections right now. */
   get open(): number {
-    return this.#sockets.size;
+    return this.#listener.sockets.size;
   }
 
   /** Resolves with the first frame (already received or still to come) that matches. */
@@ -236,7 +221,7 @@ export class ScriptedServer {
 
   /** Sends frames to every open connection (a `recv` to a listening CLI, say). */
   push(...frames: string[]): void {
-    for (const socket of this.#sockets) socket.write(encode(frames));
+    for (const socket of this.#listener.sockets) socket.write(eotBytes(frames));
   }
 
   /**
@@ -246,7 +231,7 @@ export class ScriptedServer {
    */
   async acceptedBeforeProbe(): Promise<number> {
     // Registered after the constructor's listener, so the probe is counted when this runs.
-    const counted = new Promise<number>((resolve) => this.#server.once('connection', () => resolve(this.#accepted - 1)));
+    const counted = new Promise<number>((resolve) => this.#listener.server.once('connection', () => resolve(this.#listener.accepted - 1)));
     const probe = connect({ port: this.port, host: '127.0.0.1' });
     probe.on('error', () => {});
     try {
@@ -258,20 +243,17 @@ export class ScriptedServer {
 
   /** Drops every open connection, as a server restart would, and keeps listening. */
   async closeConnections(): Promise<void> {
-    const closed = [...this.#sockets].map((socket) => new Promise((resolve) => socket.once('close', resolve)));
-    for (const socket of this.#sockets) socket.destroy();
+    const sockets = [...this.#listener.sockets];
+    const closed = sockets.map((socket) => new Promise((resolve) => socket.once('close', resolve)));
+    for (const socket of sockets) socket.destroy();
     await Promise.all(closed);
   }
 
   close(): Promise<void> {
-    for (const socket of this.#sockets) socket.destroy();
-    return new Promise((resolve) => (this.#server.listening ? this.#server.close(() => resolve()) : resolve()));
+    return this.#listener.close();
   }
 
   #accept(socket: Socket): void {
-    this.#accepted++;
-    this.#sockets.add(socket);
-    socket.on('close', () => this.#sockets.delete(socket));
     socket.on('error', () => socket.destroy());
     const split = new EotFrames();
     socket.on('data', (chunk: Buffer) => {
@@ -298,13 +280,9 @@ export class ScriptedServer {
       socket.destroy();
       return;
     }
-    socket.write(encode(answer));
+    socket.write(eotBytes(answer));
     if (word === 'quit' && answer[0] === 'status 000 OK') socket.end();
   }
-}
-
-function encode(frames: readonly string[]): Buffer {
-  return Buffer.from(frames.map((frame) => `${frame}\x04`).join(''), 'latin1');
 }
 
 export interface Proc {

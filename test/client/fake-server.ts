@@ -1,5 +1,6 @@
-import { createServer, type Server, type Socket } from 'node:net';
-import { EotFrames } from '../helpers/eot-frames.js';
+import type { Socket } from 'node:net';
+import { EotFrames, eotBytes } from '../helpers/eot-frames.js';
+import { LocalListener } from '../helpers/local-listener.js';
 import type { Cleanup } from '../helpers/raw-peer.js';
 
 export type { Cleanup };
@@ -10,34 +11,23 @@ export type { Cleanup };
  * splitting is independent of src/protocol, so the tests do not trust the code under test.
  */
 export class FakeServer {
-  readonly port: number;
-  readonly #server: Server;
-  readonly #peers = new Waitable<FakePeer>();
-  readonly #all = new Set<FakePeer>();
+  readonly #listener: LocalListener;
+  readonly #peers: Waitable<FakePeer>;
 
-  private constructor(server: Server, port: number) {
-    this.#server = server;
-    this.port = port;
-    server.on('connection', (socket) => {
-      const peer = new FakePeer(socket);
-      this.#all.add(peer);
-      socket.once('close', () => this.#all.delete(peer));
-      this.#peers.push(peer);
-    });
+  private constructor(listener: LocalListener, peers: Waitable<FakePeer>) {
+    this.#listener = listener;
+    this.#peers = peers;
+  }
+
+  get port(): number {
+    return this.#listener.port;
   }
 
   /** Listens on 127.0.0.1, any free port; `cleanup` closes it and every connection when the test ends. */
   static async start(cleanup: Cleanup): Promise<FakeServer> {
-    const server = createServer();
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
-    });
-    const address = server.address();
-    if (address === null || typeof address !== 'object') throw new Error('fake server has no address');
-    const fake = new FakeServer(server, address.port);
-    cleanup.after(() => fake.close());
-    return fake;
+    const peers = new Waitable<FakePeer>();
+    const listener = await LocalListener.start(cleanup, (socket) => peers.push(new FakePeer(socket)));
+    return new FakeServer(listener, peers);
   }
 
   /** The next connection accepted (or one already accepted and not yet taken). */
@@ -46,11 +36,7 @@ export class FakeServer {
   }
 
   close(): Promise<void> {
-    for (const peer of this.#all) peer.destroy();
-    return new Promise((resolve) => {
-      if (!this.#server.listening) resolve();
-      else this.#server.close(() => resolve());
-    });
+    return this.#listener.close();
   }
 }
 
@@ -84,12 +70,12 @@ export class FakePeer {
 
   /** Writes each text followed by EOT, all in one write. */
   send(...frames: string[]): void {
-    this.socket.write(Buffer.from(frames.map((frame) => `${frame}\x04`).join(''), 'latin1'));
+    this.socket.write(eotBytes(frames));
   }
 
   /** Writes each text followed by EOT one byte per write, each flushed before the next. */
   async sendByteByByte(...frames: string[]): Promise<void> {
-    const bytes = Buffer.from(frames.map((frame) => `${frame}\x04`).join(''), 'latin1');
+    const bytes = eotBytes(frames);
     for (const byte of bytes) {
       await new Promise<void>((resolve, reject) =>
         this.socket.write(Buffer.of(byte), (error) => (error ? reject(error) : resolve())),
@@ -99,7 +85,7 @@ export class FakePeer {
 
   /** Writes the frames, then closes this end once they are flushed (FIN, not a reset). */
   hangUp(...frames: string[]): void {
-    this.socket.end(Buffer.from(frames.map((frame) => `${frame}\x04`).join(''), 'latin1'));
+    this.socket.end(eotBytes(frames));
   }
 
   destroy(): void {

@@ -1,13 +1,13 @@
-import { createServer } from 'node:net';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { SupClient, type SupClientState } from '../../src/client/sup-client.js';
 import type { SupClientOptions } from '../../src/client/options.js';
+import type { FakeClock } from '../helpers/fake-clock.js';
 import type { Cleanup } from './fake-server.js';
 
 /** Small delays, so reconnect tests take milliseconds; the watchdog is off unless a test wants it. */
 export const FAST_RECONNECT = { initialDelayMs: 5, maxDelayMs: 40, stableAfterMs: 60_000 } as const;
 
-export { startServer as startSupServer } from '../helpers/server.js';
+export { closedPort, startServer as startSupServer } from '../helpers/server.js';
 
 /** A client with test-friendly defaults, closed when the test ends. */
 export function newClient(cleanup: Cleanup, options: SupClientOptions): SupClient {
@@ -16,14 +16,17 @@ export function newClient(cleanup: Cleanup, options: SupClientOptions): SupClien
   return client;
 }
 
-/** A port nothing listens on (bound once, then released). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address !== 'object') throw new Error('no address');
-  return address.port;
+/**
+ * Moves a fake clock on in small steps until `promise` settles, for waits whose deadline
+ * moves with real I/O (each failed attempt restarts the offline clock); the test's timeout bounds it.
+ */
+export async function advanceUntilSettled(clock: FakeClock, promise: Promise<unknown>, stepMs = 5): Promise<void> {
+  let settled = false;
+  const mark = (): void => {
+    settled = true;
+  };
+  promise.then(mark, mark);
+  while (!settled) await clock.advance(stepMs);
 }
 
 /** Resolves with the first state (the current one included) that matches. */

@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { SupConnectionError, SupStatusError, SupTimeoutError, type SupError } from '../../src/client/errors.js';
+import { FakeClock } from '../helpers/fake-clock.js';
 import { FakeServer } from './fake-server.js';
-import { freePort, liveHandles, newClient, outcomes, startSupServer } from './helpers.js';
+import { closedPort, liveHandles, newClient, outcomes, startSupServer } from './helpers.js';
 
 // The CLI's way of using the client: reconnect off, every failure final and prompt.
 
 test('when nothing listens, then connect() rejects with ECONNREFUSED kept and advice in the message', { timeout: 5_000 }, async (t) => {
-  const port = await freePort();
+  const port = await closedPort();
   const before = await liveHandles();
   const client = newClient(t, { port, username: 'alice', reconnect: false });
   await assert.rejects(client.connect(), (error) => {
@@ -49,16 +50,19 @@ test('when the server is full, then connect() rejects with status 201 at once', 
 
 test('when the login is never answered, then connect() rejects with a connect timeout', { timeout: 5_000 }, async (t) => {
   const fake = await FakeServer.start(t);
-  const client = newClient(t, { port: fake.port, username: 'alice', reconnect: false, connectTimeoutMs: 40 });
+  const clock = new FakeClock();
+  const client = newClient(t, { port: fake.port, username: 'alice', reconnect: false, connectTimeoutMs: 40, clock });
   const connecting = client.connect();
   const peer = await fake.nextPeer();
   assert.equal(await peer.frame(), 'login alice');
-  await assert.rejects(connecting, (error) => {
+  const timedOut = assert.rejects(connecting, (error) => {
     assert.ok(error instanceof SupTimeoutError);
     assert.equal(error.code, 'SUP_CONNECT_TIMEOUT');
     assert.equal(error.timeoutMs, 40);
     return true;
   });
+  await clock.advance(40);
+  await timedOut;
   await peer.closed;
 });
 

@@ -2,10 +2,11 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { SupQueueFullError, SupTimeoutError, type SupError } from '../../src/client/errors.js';
 import { FakeServer } from './fake-server.js';
-import { freePort, liveHandles, newClient, outcomes, startSupServer, stateReached, until } from './helpers.js';
+import { FakeClock } from '../helpers/fake-clock.js';
+import { advanceUntilSettled, closedPort, liveHandles, newClient, outcomes, startSupServer, stateReached, until } from './helpers.js';
 
 test('when the offline queue is full, then new requests reject at once and queued ones keep waiting', { timeout: 5_000 }, async (t) => {
-  const port = await freePort();
+  const port = await closedPort();
   const client = newClient(t, { port, username: 'alice', offlineQueueLimit: 2 });
   const first = client.send('bob', 'one');
   const second = client.contacts();
@@ -25,10 +26,13 @@ test('when the offline queue is full, then new requests reject at once and queue
 });
 
 test('when the server stays down past the queue timeout, then queued requests reject with it', { timeout: 5_000 }, async (t) => {
-  const port = await freePort();
-  const client = newClient(t, { port, username: 'alice', offlineQueueTimeoutMs: 30 });
+  const port = await closedPort();
+  const clock = new FakeClock();
+  const client = newClient(t, { port, username: 'alice', offlineQueueTimeoutMs: 30, clock });
   const connecting = client.connect();
-  await assert.rejects(client.send('bob', 'hello?'), (error) => {
+  const sent = client.send('bob', 'hello?');
+  await advanceUntilSettled(clock, sent);
+  await assert.rejects(sent, (error) => {
     assert.ok(error instanceof SupTimeoutError);
     assert.equal(error.code, 'SUP_QUEUE_TIMEOUT');
     assert.equal(error.command, 'send');
@@ -57,7 +61,8 @@ test('when requests wait offline and the server comes up in time, then they are 
 
 test('when an answer is late past requestTimeoutMs, then the request times out and the late status is not misread', { timeout: 5_000 }, async (t) => {
   const fake = await FakeServer.start(t);
-  const client = newClient(t, { port: fake.port, username: 'alice', requestTimeoutMs: 40 });
+  const clock = new FakeClock();
+  const client = newClient(t, { port: fake.port, username: 'alice', requestTimeoutMs: 40, clock });
   const connected = client.connect();
   const peer = await fake.nextPeer();
   await peer.frame();
@@ -66,12 +71,14 @@ test('when an answer is late past requestTimeoutMs, then the request times out a
 
   const slow = client.contacts();
   assert.equal(await peer.frame(), 'get contacts');
-  await assert.rejects(slow, (error) => {
+  const timedOut = assert.rejects(slow, (error) => {
     assert.ok(error instanceof SupTimeoutError);
     assert.equal(error.code, 'SUP_REQUEST_TIMEOUT');
     assert.equal(error.command, 'get contacts');
     return true;
   });
+  await clock.advance(40);
+  await timedOut;
   const next = client.send('bob', 'after');
   assert.equal(await peer.frame(), 'send bob after');
   // The late answer (with its contacts list) belongs to the request that timed out.
@@ -123,7 +130,7 @@ test('when close() is called mid-flight, then every pending promise rejects SUP_
 });
 
 test('when close() is called while waiting to retry, then connect() rejects and no timer is left', { timeout: 5_000 }, async (t) => {
-  const port = await freePort();
+  const port = await closedPort();
   const before = await liveHandles();
   const client = newClient(t, { port, username: 'alice', reconnect: { initialDelayMs: 1_000, maxDelayMs: 1_000 } });
   const connecting = client.connect();

@@ -6,6 +6,7 @@ import { SupServer } from '../../src/server/sup-server.js';
 import type { SupClientOptions } from '../../src/client/options.js';
 import { FakeServer, type Cleanup } from './fake-server.js';
 import { FAST_RECONNECT, newClient, recordStates, startSupServer, stateReached } from './helpers.js';
+import { FakeClock } from '../helpers/fake-clock.js';
 import { ControlledTransport } from './transports.js';
 
 const isOnline = (state: SupClientState): boolean => state.type === 'online';
@@ -146,7 +147,8 @@ test('when 102 comes after a reconnect, then the client stops and says why', { t
 
 test('when the server accepts and then never answers, then the idle probe finds it dead and the client reconnects', { timeout: 5_000 }, async (t) => {
   const fake = await FakeServer.start(t);
-  const client = newClient(t, { port: fake.port, username: 'zed', idleProbeMs: 30, probeTimeoutMs: 30 });
+  const clock = new FakeClock();
+  const client = newClient(t, { port: fake.port, username: 'zed', idleProbeMs: 30, probeTimeoutMs: 30, clock });
   const states = recordStates(client);
   const connected = client.connect();
   const first = await fake.nextPeer();
@@ -156,7 +158,10 @@ test('when the server accepts and then never answers, then the idle probe finds 
 
   // A send goes unanswered along with the probe; it must survive onto the next connection.
   const sent = client.send('bob', 'are you there');
+  await clock.advance(30);
   assert.deepEqual(await first.frames(2), ['send bob are you there', 'contact zed']);
+  // Silent past probeTimeoutMs, then the first retry's backoff (FAST_RECONNECT: under 5 ms).
+  await clock.advance(30 + FAST_RECONNECT.initialDelayMs);
   const second = await fake.nextPeer();
   await first.closed;
   assert.equal(await second.frame(), 'login zed');
@@ -172,12 +177,17 @@ test('when the server accepts and then never answers, then the idle probe finds 
 
 test('when the server accepts but never answers the login, then the attempt times out and is retried', { timeout: 5_000 }, async (t) => {
   const fake = await FakeServer.start(t);
-  const client = newClient(t, { port: fake.port, username: 'zed', connectTimeoutMs: 40 });
+  const clock = new FakeClock();
+  const client = newClient(t, { port: fake.port, username: 'zed', connectTimeoutMs: 40, clock });
   const connected = client.connect();
   const first = await fake.nextPeer();
   assert.equal(await first.frame(), 'login zed');
-  const retry = await stateReached(client, (state) => state.type === 'backoff');
+  // Listening first: a backoff of 0 ms redials within the same advance.
+  const backoff = stateReached(client, (state) => state.type === 'backoff');
+  await clock.advance(40);
+  const retry = await backoff;
   assert.equal(lastErrorOf(retry)?.code, 'SUP_CONNECT_TIMEOUT');
+  await clock.advance(FAST_RECONNECT.initialDelayMs);
   const second = await fake.nextPeer();
   assert.equal(await second.frame(), 'login zed');
   second.send('status 000 OK');

@@ -26,3 +26,8 @@ export class EotFrames {
     return Buffer.concat(this.#partial).toString('latin1');
   }
 }
+
+/** Each text followed by EOT, as latin1 bytes ready to write. */
+export function eotBytes(frames: readonly string[]): Buffer {
+  return Buffer.from(frames.map((frame) => `${frame}\x04`).join(''), 'latin1');
+}

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
 import type { ServerLogger } from '../../src/server/logger.js';
 import type { SupServerOptions } from '../../src/server/options.js';
 import { SupServer } from '../../src/server/sup-server.js';
@@ -43,6 +44,15 @@ export async function loggedIn(port: number, cleanup: Cleanup, name: string): Pr
   const peer = await RawPeer.connect(port, cleanup);
   assert.deepEqual(await peer.request(`login ${name}`), ['status 000 OK'], `login ${name}`);
   return peer;
+}
+
+/** A port nothing listens on: bound once, then released. */
+export async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
 }
 
 export interface LoggedEvent {

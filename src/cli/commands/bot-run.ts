@@ -2,7 +2,6 @@ import { dirname, resolve } from 'node:path';
 import { BotError } from '../../bot/errors.js';
 import { loadPlugins, type LoadedPlugin, type PluginSpec } from '../../bot/loader.js';
 import { childLogger, createLineLogger, silentLogger, type BotLogger } from '../../bot/logger.js';
-import { resolveBotLimits } from '../../bot/options.js';
 import { BotRuntime } from '../../bot/runtime.js';
 import { SupClient } from '../../client/sup-client.js';
 import type { SupServer } from '../../server/sup-server.js';
@@ -105,8 +104,8 @@ async function plan(
         : resolve(io.cwd, DEFAULT_STATE_DIR);
   const stateDir = resolve(stateRoot, username);
   try {
+    // Limits need no check here: the config schema checks them with the runtime's own bounds.
     const plugins = await loadPlugins(specs, { cwd: pluginDir });
-    resolveBotLimits(config.limits);
     return { username, plugins, stateDir, config, http: httpOptions(flags, config, username) };
   } catch (error) {
     throw botFailure(error);

@@ -1,7 +1,7 @@
 import cluster from 'node:cluster';
 import { createLineLogger } from '../../bot/logger.js';
 import type { ClusterLink } from '../../server/cluster-link.js';
-import { SupServerError } from '../../server/errors.js';
+import { ServerOptionError, SupServerError } from '../../server/errors.js';
 import type { ServerLogger } from '../../server/logger.js';
 import type { SupServerOptions } from '../../server/options.js';
 import { SupServer } from '../../server/sup-server.js';
@@ -97,7 +97,7 @@ export async function startAnnouncedServer(options: SupServerOptions, io: CliIo,
 /** A server error as the CLI reports it: a bad option is always a usage error. */
 function serverFailure(error: unknown, exitCode: ExitCode): unknown {
   if (!(error instanceof SupServerError)) return error;
-  return new CliError(error.code === 'SUP_INVALID_SERVER_OPTION' ? ExitCode.Usage : exitCode, error.message, { cause: error });
+  return new CliError(error instanceof ServerOptionError ? ExitCode.Usage : exitCode, error.message, { cause: error });
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

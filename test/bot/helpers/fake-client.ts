@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { SupClosedError, SupStatusError } from '../../../src/client/errors.js';
 import type { BotClient, BotClientState } from '../../../src/bot/client-port.js';
 import type { IncomingMessage } from '../../../src/bot/dispatcher.js';
 
@@ -32,7 +33,7 @@ export class ScriptedClient implements BotClient {
     this.calls.push('connect');
     this.events.emit('state', { type: 'connecting', attempt: 1 });
     if (this.connectError !== undefined) return Promise.reject(this.connectError);
-    if (this.#closed) return Promise.reject(Object.assign(new Error('closed while connecting'), { code: 'SUP_CLOSED' }));
+    if (this.#closed) return Promise.reject(new SupClosedError('closed while connecting'));
     if (this.holdConnect) {
       return new Promise((resolve, reject) => {
         this.#connecting = { resolve, reject };
@@ -48,7 +49,7 @@ export class ScriptedClient implements BotClient {
 
   send(to: string, text: string): Promise<void> {
     this.calls.push(`send ${to} ${text}`);
-    if (this.#closed) return Promise.reject(Object.assign(new Error('closed'), { code: 'SUP_CLOSED' }));
+    if (this.#closed) return Promise.reject(new SupClosedError('closed'));
     return new Promise((resolve, reject) => {
       const pending: PendingSend = { to, text, resolve, reject };
       if (this.holdSends) this.#held.push(pending);
@@ -89,9 +90,9 @@ export class ScriptedClient implements BotClient {
   close(): void {
     this.calls.push('close');
     this.#closed = true;
-    this.#connecting?.reject(Object.assign(new Error('closed while connecting'), { code: 'SUP_CLOSED' }));
+    this.#connecting?.reject(new SupClosedError('closed while connecting'));
     this.#connecting = undefined;
-    for (const pending of this.#held.splice(0)) pending.reject(Object.assign(new Error('closed'), { code: 'SUP_CLOSED' }));
+    for (const pending of this.#held.splice(0)) pending.reject(new SupClosedError('closed'));
   }
 
   /** Delivers a message to the bot, as the server's `recv` would. */
@@ -106,7 +107,7 @@ export class ScriptedClient implements BotClient {
 
   #answer(pending: PendingSend): void {
     if (this.offline.has(pending.to)) {
-      pending.reject(Object.assign(new Error('104 Messaged User Not Online'), { status: '104' }));
+      pending.reject(new SupStatusError('send', '104', 'Messaged User Not Online', '104 Messaged User Not Online'));
       return;
     }
     this.sent.push({ to: pending.to, text: pending.text });

@@ -1,5 +1,5 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import type { Clock } from '../../../src/bot/clock.js';
+import type { Clock } from '../../src/client/clock.js';
 
 interface Timer {
   at: number;
