@@ -18,6 +18,8 @@ export interface IdleProbeOptions {
   readonly idleProbeMs: number;
   /** With a probe out, silence this long means a dead peer. */
   readonly probeTimeoutMs: number;
+  /** Frames the client has written so far (any count that grows with each write). */
+  readonly written: () => number;
   /** Writes the probe. */
   readonly send: () => void;
   /** The peer is silent: `quietMs` since anything was heard. */
@@ -26,7 +28,11 @@ export interface IdleProbeOptions {
 
 const OFF: LivenessProbe = { start() {}, heard() {}, answered() {}, stop() {} };
 
-/** Probes after a quiet spell; with a probe out, silence past `probeTimeoutMs` means a dead peer. */
+/**
+ * Probes after a quiet spell in either direction: nothing heard (the peer may be gone), or
+ * nothing said (a client that only listens must still speak before the server's idle timeout
+ * closes it). With a probe out, silence past `probeTimeoutMs` means a dead peer.
+ */
 export function createIdleProbe(options: IdleProbeOptions): LivenessProbe {
   return options.idleProbeMs === 0 ? OFF : new IdleProbe(options);
 }
@@ -34,6 +40,9 @@ export function createIdleProbe(options: IdleProbeOptions): LivenessProbe {
 class IdleProbe implements LivenessProbe {
   readonly #options: IdleProbeOptions;
   #lastHeardAt = 0;
+  // Writes are counted, not timed, to keep the write path free of clock reads; sampled at each check.
+  #writtenSeen = 0;
+  #lastSpokeAt = 0;
   #probeSentAt: number | undefined;
   // One timer for the whole watch, re-armed from what it finds when it fires.
   #cancel: CancelTimer | undefined;
@@ -44,6 +53,8 @@ class IdleProbe implements LivenessProbe {
 
   start(): void {
     this.#lastHeardAt = this.#options.clock.now();
+    this.#lastSpokeAt = this.#lastHeardAt;
+    this.#writtenSeen = this.#options.written();
     this.#probeSentAt = undefined;
     this.#arm(this.#options.idleProbeMs);
   }
@@ -71,7 +82,12 @@ class IdleProbe implements LivenessProbe {
     const { clock, idleProbeMs, probeTimeoutMs } = this.#options;
     const now = clock.now();
     if (this.#probeSentAt === undefined) {
-      const quietMs = now - this.#lastHeardAt;
+      const written = this.#options.written();
+      if (written !== this.#writtenSeen) {
+        this.#writtenSeen = written;
+        this.#lastSpokeAt = now;
+      }
+      const quietMs = now - Math.min(this.#lastHeardAt, this.#lastSpokeAt);
       if (quietMs < idleProbeMs) {
         this.#arm(idleProbeMs - quietMs);
         return;

@@ -66,7 +66,7 @@ export interface SupClientOptions {
    * @default 'resend'
    */
   onReconnect?: OnReconnect;
-  /** After this long with nothing received, probe the server with `contact <own name>`; 0 turns probing off. @default 30000 */
+  /** After this long with nothing received or nothing written, probe the server with `contact <own name>` (which also keeps its idle timeout away); 0 turns probing off. @default 30000 */
   idleProbeMs?: number;
   /** With a probe out, nothing received for this long means the connection is dead: drop it and reconnect. @default 10000 */
   probeTimeoutMs?: number;

@@ -54,12 +54,18 @@ export class PendingRequests {
   #connection: TransportConnection | undefined;
   #offlineSince: number;
   #contactsFor: PendingRequest | undefined;
+  #writtenCount = 0;
   // One timer for every deadline, never one per request: the hot path stays lean.
   #cancelDeadline: CancelTimer | undefined;
 
   constructor(options: PendingRequestsOptions) {
     this.#options = options;
     this.#offlineSince = options.clock.now();
+  }
+
+  /** Frames written so far, probes included: how the liveness probe tells that the client has spoken lately. */
+  get writtenCount(): number {
+    return this.#writtenCount;
   }
 
   /** True when a `get contacts` was answered `000` and its contacts frame is the next one due. */
@@ -192,6 +198,7 @@ export class PendingRequests {
 
   #writeOn(connection: TransportConnection, request: PendingRequest): void {
     request.written = true;
+    this.#writtenCount++;
     this.#inFlight.push(request);
     connection.write(request.frame);
   }

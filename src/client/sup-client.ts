@@ -103,6 +103,7 @@ export class SupClient extends EventEmitter<SupClientEvents> {
     const probeFrame = encodeClientFrame.contact(resolved.username);
     this.#probe = createIdleProbe({
       ...resolved,
+      written: () => this.#requests.writtenCount,
       send: () => this.#requests.probe(probeFrame, resolved.username),
       dead: (quietMs) => {
         const session = this.#session;

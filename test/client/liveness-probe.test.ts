@@ -5,12 +5,16 @@ import { FakeClock } from '../helpers/fake-clock.js';
 
 function watch(idleProbeMs: number, probeTimeoutMs: number) {
   const clock = new FakeClock();
-  const log = { probes: 0, dead: [] as number[] };
+  const log = { probes: 0, dead: [] as number[], written: 0 };
   const probe = createIdleProbe({
     clock,
     idleProbeMs,
     probeTimeoutMs,
-    send: () => log.probes++,
+    written: () => log.written,
+    send: () => {
+      log.probes++;
+      log.written++;
+    },
     dead: (quietMs) => log.dead.push(quietMs),
   });
   return { clock, log, probe };
@@ -26,14 +30,29 @@ test('when the connection is quiet for idleProbeMs, then one probe goes out', as
   probe.stop();
 });
 
-test('when bytes keep arriving, then no probe is needed', async () => {
+test('when bytes keep arriving and the client keeps writing, then no probe is needed', async () => {
   const { clock, log, probe } = watch(100, 50);
   probe.start();
   for (let i = 0; i < 5; i++) {
     await clock.advance(60);
     probe.heard();
+    log.written++;
   }
   assert.equal(log.probes, 0);
+  probe.stop();
+});
+
+test('when bytes keep arriving but the client writes nothing, then it still probes, so the server never sees it idle', async () => {
+  const { clock, log, probe } = watch(100, 50);
+  probe.start();
+  for (let i = 0; i < 10; i++) {
+    await clock.advance(30);
+    probe.heard();
+    probe.answered();
+  }
+  // 300 ms of listening only: a probe at least every two idle periods, never a dead verdict.
+  assert.ok(log.probes >= 1, `probes: ${log.probes}`);
+  assert.deepEqual(log.dead, []);
   probe.stop();
 });
 
@@ -44,7 +63,7 @@ test('when the probe is answered, then the peer is alive and probing starts over
   probe.heard();
   probe.answered();
   await clock.advance(99);
-  assert.deepEqual(log, { probes: 1, dead: [] });
+  assert.deepEqual(log, { probes: 1, dead: [], written: 1 });
   await clock.advance(1);
   assert.equal(log.probes, 2);
   probe.stop();
@@ -64,7 +83,7 @@ test('when stopped, or when idleProbeMs is 0, then no timer is left waiting', as
   stopped.probe.start();
   stopped.probe.stop();
   await stopped.clock.advance(1_000);
-  assert.deepEqual(stopped.log, { probes: 0, dead: [] });
+  assert.deepEqual(stopped.log, { probes: 0, dead: [], written: 0 });
   assert.equal(stopped.clock.pending, 0);
 
   const off = watch(0, 50);

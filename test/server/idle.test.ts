@@ -55,6 +55,31 @@ describe('SupServer idle timeout', options, () => {
     assert.deepEqual(states.filter((s) => s !== 'online' && s !== 'connecting'), [], `states: ${states.join(', ')}`);
   });
 
+  test('when a SupClient only receives (a steady stream of messages, nothing sent), then its probe still keeps it online', async (t) => {
+    const { port } = await startServer(t, { idleTimeoutMs: IDLE_MS });
+    const client = newClient(t, { port, username: 'listener', idleProbeMs: IDLE_MS / 4, probeTimeoutMs: IDLE_MS / 4 });
+    const states: SupClientState['type'][] = [];
+    client.on('state', (state: SupClientState) => states.push(state.type));
+    await client.connect();
+    const talker = await loggedIn(port, t, 'talker');
+    let keepTalking = true;
+    const talking = (async () => {
+      while (keepTalking) {
+        assert.deepEqual(await talker.request('send listener tick'), ['status 000 OK']);
+        await new Promise((resolve) => setTimeout(resolve, IDLE_MS / 10));
+      }
+    })();
+    // Heard all the time, it never probes for liveness; it must still speak before the server's timeout.
+    for (const name of ['quiet1', 'quiet2', 'quiet3']) {
+      const quiet = await loggedIn(port, t, name);
+      await quiet.closed;
+    }
+    keepTalking = false;
+    await talking;
+    assert.equal(client.state.type, 'online');
+    assert.deepEqual(states.filter((s) => s !== 'online' && s !== 'connecting'), [], `states: ${states.join(', ')}`);
+  });
+
   test('when a connection has not logged in, then the login timeout, not the idle timeout, closes it', async (t) => {
     const { port } = await startServer(t, { idleTimeoutMs: IDLE_MS, loginTimeoutMs: 60_000 });
     const anonymous = await RawPeer.connect(port, t);
