@@ -2,12 +2,12 @@ import type { Socket } from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
 import { LatencyHistogram } from './histogram.js';
 import { addCounts, createPair, emptyCounts, type Pair, type PairCounts, type Recorder } from './pairs.js';
-import { openIdle, type Target } from './wire.js';
+import { openIdle, type Target, type WireTls } from './wire.js';
 
 /** What the main thread hands each worker. */
 export type WorkerJob =
-  | { mode: 'pairs'; target: Target; host: string; port: number; senderPort: number; indices: number[]; window: number; payloadBytes: number; drainTimeoutMs: number }
-  | { mode: 'idle'; target: Target; host: string; port: number; first: number; count: number };
+  | { mode: 'pairs'; target: Target; host: string; port: number; senderPort: number; tls?: WireTls; indices: number[]; window: number; payloadBytes: number; drainTimeoutMs: number }
+  | { mode: 'idle'; target: Target; host: string; port: number; tls?: WireTls; first: number; count: number };
 
 export type ToWorker = { type: 'go' } | { type: 'mark-start' } | { type: 'mark-end' } | { type: 'stop' };
 
@@ -63,7 +63,7 @@ async function runPairs(job: Extract<WorkerJob, { mode: 'pairs' }>): Promise<voi
   }
 
   try {
-    await inBatches(pairs, (pair) => pair.connect(job.host, job.port, job.senderPort));
+    await inBatches(pairs, (pair) => pair.connect(job.host, job.port, job.senderPort, job.tls));
   } catch (error) {
     for (const pair of pairs) pair.finish();
     post({ type: 'failed', error: (error as Error).message });
@@ -98,7 +98,7 @@ async function runIdle(job: Extract<WorkerJob, { mode: 'idle' }>): Promise<void>
   const names = Array.from({ length: job.count }, (_, i) => `idle${job.first + i}`);
   try {
     await inBatches(names, async (name) => {
-      sockets.push(await openIdle(job.target, job.host, job.port, name));
+      sockets.push(await openIdle(job.target, job.host, job.port, name, job.tls));
     });
   } catch (error) {
     for (const socket of sockets) socket.destroy();

@@ -145,6 +145,7 @@ export async function runPairs(server: RunningServer, run: PairsRun): Promise<Pa
         mode: 'pairs',
         target: server.target,
         host: server.host,
+        tls: server.tls,
         port: server.port,
         senderPort: server.senderPort ?? server.port,
         indices,
@@ -219,7 +220,7 @@ export async function runIdle(server: RunningServer, connections: number, worker
   const lanes = spread(connections, workers);
   let first = 0;
   const handles = lanes.map((lane) => {
-    const job: WorkerJob = { mode: 'idle', target: server.target, host: server.host, port: server.port, first, count: lane.length };
+    const job: WorkerJob = { mode: 'idle', target: server.target, host: server.host, port: server.port, tls: server.tls, first, count: lane.length };
     first += lane.length;
     return new WorkerHandle(job);
   });

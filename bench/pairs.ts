@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { LatencyHistogram } from './histogram.js';
-import { CR, EOT, exchange, LF, NATS_CONNECT, natsPongComplete, open, supLoginComplete, Target } from './wire.js';
+import { CR, EOT, exchange, LF, NATS_CONNECT, natsPongComplete, open, supLoginComplete, Target, type WireTls } from './wire.js';
 
 const SEQ_DIGITS = 10;
 const ID_DIGITS = 6;
@@ -114,7 +114,7 @@ export abstract class Pair {
   }
 
   /** Receiver to `port`, sender to `senderPort` (the same unless pairs cross cluster nodes). */
-  abstract connect(host: string, port: number, senderPort: number): Promise<void>;
+  abstract connect(host: string, port: number, senderPort: number, tls?: WireTls): Promise<void>;
 
   /** Every acknowledgement is in and every acknowledged message was received. */
   get settled(): boolean {
@@ -247,18 +247,18 @@ export class SupPair extends Pair {
     this.#recvPrefix = Buffer.from(`recv bs${index} `, 'latin1');
   }
 
-  async connect(host: string, port: number, senderPort: number): Promise<void> {
+  async connect(host: string, port: number, senderPort: number, tls?: WireTls): Promise<void> {
     const receiverName = `br${this.index}`;
     const senderName = `bs${this.index}`;
     // The receiver logs in first: a send to a name not yet online would be answered 104.
-    const receiver = await open(host, port);
+    const receiver = await open(host, port, tls);
     this.receiver = receiver;
     this.watch(receiver, 'receiver');
     const receiverRest = await exchange(receiver, `login ${receiverName}\x04`, supLoginComplete(receiverName), `login ${receiverName}`);
     receiver.on('data', (chunk: Buffer) => this.#onReceiverData(chunk));
     if (receiverRest.length > 0) this.#onReceiverData(receiverRest);
 
-    const sender = await open(host, senderPort);
+    const sender = await open(host, senderPort, tls);
     this.sender = sender;
     this.watch(sender, 'sender');
     const senderRest = await exchange(sender, `login ${senderName}\x04`, supLoginComplete(senderName), `login ${senderName}`);
@@ -340,8 +340,8 @@ export class NatsPair extends Pair {
     this.#msgPrefix = Buffer.from(`MSG bench.${index} `, 'latin1');
   }
 
-  async connect(host: string, port: number): Promise<void> {
-    const receiver = await open(host, port);
+  async connect(host: string, port: number, _senderPort: number, tls?: WireTls): Promise<void> {
+    const receiver = await open(host, port, tls, true);
     this.receiver = receiver;
     this.watch(receiver, 'receiver');
     // The PING's PONG comes after the SUB's +OK, so once it is in, the subscription is live.
@@ -349,7 +349,7 @@ export class NatsPair extends Pair {
     receiver.on('data', (chunk: Buffer) => this.#onReceiverData(chunk));
     if (receiverRest.length > 0) this.#onReceiverData(receiverRest);
 
-    const sender = await open(host, port);
+    const sender = await open(host, port, tls, true);
     this.sender = sender;
     this.watch(sender, 'sender');
     const senderRest = await exchange(sender, `${NATS_CONNECT}PING\r\n`, natsPongComplete, `connect ${this.index}`);

@@ -20,8 +20,10 @@ import {
   startNatsServer,
   startSupServer,
   SUP_BIN,
+  type BenchCertificate,
   type RunningServer,
 } from './servers.js';
+import { tlsSection } from './tls-scenarios.js';
 import { Target } from './wire.js';
 
 const HELP = `Usage: npm run bench -- [options]    (or: node --import tsx bench/run.ts [options])
@@ -32,9 +34,8 @@ nats-server too, interleaved, and prints a markdown table (also written to BENCH
 Options:
   --quick                 short runs (warm-up 0.3 s, 1 s measured, 1000 idle connections);
                           does not write BENCHMARKS.md unless --write is given
-  --only <groups>         comma list of: throughput, idle, startup, echo, pipelining, bot-flood,
-                          fairness, cluster (needs nats-server)
-                          (default: all)
+  --only <groups>         comma list of: throughput, idle, tls, startup, echo, pipelining,
+                          bot-flood, fairness, cluster (needs nats-server) (default: all)
   --throughput <list>     pairs x window scenarios, e.g. 1x1,16x64 (default: 1,16,128 x 1,64)
   --payload <bytes>       payload size (default: 32, at least ${MIN_PAYLOAD_BYTES})
   --warmup <seconds>      before each measured window (default: 2)
@@ -55,7 +56,7 @@ Options:
   --help                  this text
 `;
 
-const GROUPS = ['throughput', 'idle', 'startup', 'echo', 'pipelining', 'bot-flood', 'fairness', 'cluster'] as const;
+const GROUPS = ['throughput', 'idle', 'tls', 'startup', 'echo', 'pipelining', 'bot-flood', 'fairness', 'cluster'] as const;
 type Group = (typeof GROUPS)[number];
 
 interface Scenario {
@@ -222,12 +223,12 @@ interface Bench {
   cores: number;
 }
 
-function starter(bench: Bench, target: Target, label: string): () => Promise<RunningServer> {
-  if (target === Target.Nats) return () => startNatsServer(bench.natsBinary!);
+function starter(bench: Bench, target: Target, label: string, tls?: BenchCertificate): () => Promise<RunningServer> {
+  if (target === Target.Nats) return () => startNatsServer(bench.natsBinary!, tls);
   const dir = bench.options.profileDir;
   const profile = dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=sup-${label}.cpuprofile`] : [];
   const nodeArgs = [...bench.options.supNodeArgs, ...profile];
-  const launch = { nodeArgs, maxConnections: Math.max(20_000, bench.options.connections + 1000) };
+  const launch = { nodeArgs, maxConnections: Math.max(20_000, bench.options.connections + 1000), tls };
   return () => startSupServer(bench.options.supBin ? { ...launch, supBin: bench.options.supBin } : launch);
 }
 
@@ -479,6 +480,20 @@ async function main(argv: string[]): Promise<number> {
   if (natsBinary && (rows.length > 0 || idleOutcomes)) {
     sections.push({ title: 'Targets (issue 6)', markdown: targetsMarkdown(bench, rows, idleOutcomes) });
   }
+  let tlsFailures = 0;
+  if (options.groups.has('tls')) {
+    const { payloadBytes, warmupMs, durationMs, workers, connections, idleSettleMs } = options;
+    const tls = await tlsSection({
+      targets: targetsFor(bench, 0),
+      start: (target, label, certificate) => starter(bench, target, label, certificate),
+      attempt,
+      withServer,
+      progress,
+      run: { payloadBytes, warmupMs, durationMs, workers, connections, idleSettleMs },
+    });
+    tlsFailures = tls.failed;
+    sections.push({ title: 'TLS against plain TCP (issue 12)', markdown: tls.markdown });
+  }
   const runs = options.quick ? 5 : 15;
   const maxConnections = 20_000;
   if (options.groups.has('startup')) {
@@ -565,7 +580,7 @@ async function main(argv: string[]): Promise<number> {
   const failedRuns = [
     ...rows.flatMap((row) => Object.values(row.results)).filter((o) => !o?.ok || !isClean(o.value)),
     ...Object.values(idleOutcomes ?? {}).filter((o) => !o?.ok),
-  ].length;
+  ].length + tlsFailures;
   if (options.out) {
     writeFileSync(options.out, markdown);
     progress(`wrote ${options.out}`);

@@ -1,7 +1,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Target } from './wire.js';
+import { Target, type WireTls } from './wire.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** This checkout's CLI entry. */
@@ -16,6 +17,8 @@ export interface RunningServer {
   readonly target: Target;
   readonly host: string;
   readonly port: number;
+  /** Set when the server speaks TLS: what clients verify it with. */
+  readonly tls: WireTls | undefined;
   readonly pid: number;
   /** Where senders connect, when not `port` (a cluster with every pair crossing nodes). */
   readonly senderPort?: number;
@@ -41,6 +44,15 @@ export interface SupServerLaunch {
   supBin?: string;
   /** More `sup server` flags, e.g. `--cluster URL`. */
   extraArgs?: readonly string[];
+  /** Serve TLS with this certificate. @default plain TCP */
+  tls?: BenchCertificate;
+}
+
+/** A server certificate for 127.0.0.1/localhost and the CA (PEM) that signed it. */
+export interface BenchCertificate {
+  certFile: string;
+  keyFile: string;
+  ca: string;
 }
 
 export function startSupServer(launch: SupServerLaunch): Promise<RunningServer> {
@@ -54,14 +66,29 @@ export function startSupServer(launch: SupServerLaunch): Promise<RunningServer> 
     '0',
     '--max-connections',
     String(launch.maxConnections),
+    // Every bench connection comes from 127.0.0.1; builds from before the per-address limit have no such flag.
+    ...(launch.supBin === undefined ? ['--max-connections-per-ip', '0'] : []),
+    ...(launch.tls ? ['--tls-cert', launch.tls.certFile, '--tls-key', launch.tls.keyFile] : []),
     ...(launch.extraArgs ?? []),
   ];
-  return launchServer(Target.Sup, process.execPath, args, /sup server listening on (.+):(\d+)/);
+  return launchServer(Target.Sup, process.execPath, args, /sup server listening on (.+):(\d+)/, launch.tls);
 }
 
-export function startNatsServer(binary: string): Promise<RunningServer> {
+export function startNatsServer(binary: string, tls?: BenchCertificate): Promise<RunningServer> {
   // `-p -1` picks a free port, and the log line names it.
-  return launchServer(Target.Nats, binary, ['-a', HOST, '-p', '-1'], /Listening for client connections on (.+):(\d+)/);
+  const args = ['-a', HOST, '-p', '-1', ...(tls ? ['-c', natsTlsConfig(tls)] : [])];
+  return launchServer(Target.Nats, binary, args, /Listening for client connections on (.+):(\d+)/, tls);
+}
+
+/**
+ * nats-server's TLS settings as a config file: its handshake timeout (0.5 s by default)
+ * is only settable there, and on a loaded machine opening thousands of connections needs
+ * the 10 s sup's own login timeout gives.
+ */
+function natsTlsConfig(tls: BenchCertificate): string {
+  const file = join(dirname(tls.certFile), 'nats-tls.conf');
+  writeFileSync(file, `tls {\n  cert_file: ${JSON.stringify(tls.certFile)}\n  key_file: ${JSON.stringify(tls.keyFile)}\n  timeout: 10\n}\n`);
+  return file;
 }
 
 /** A JetStream broker for cluster nodes, its store in `storeDir`. */
@@ -69,7 +96,7 @@ export function startJetStreamServer(binary: string, storeDir: string, port = -1
   return launchServer(Target.Nats, binary, ['-js', '-sd', storeDir, '-a', HOST, '-p', String(port)], /Listening for client connections on (.+):(\d+)/);
 }
 
-function launchServer(target: Target, command: string, args: readonly string[], ready: RegExp): Promise<RunningServer> {
+function launchServer(target: Target, command: string, args: readonly string[], ready: RegExp, tls?: BenchCertificate): Promise<RunningServer> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
     running.add(child);
@@ -105,6 +132,7 @@ function launchServer(target: Target, command: string, args: readonly string[], 
         target,
         host: HOST,
         port: Number(match[2]),
+        tls: tls === undefined ? undefined : { ca: tls.ca },
         pid: child.pid!,
         stderrTail: () => stderr,
         stop: async () => {
@@ -119,9 +147,9 @@ function launchServer(target: Target, command: string, args: readonly string[], 
   });
 }
 
-/** The nats-server binary on PATH, or undefined. */
+/** The nats-server binary on PATH (or in /usr/sbin, where Debian puts it, off an ordinary user's PATH), or undefined. */
 export function findNatsServer(): string | undefined {
-  const found = spawnSync('sh', ['-c', 'command -v nats-server'], { encoding: 'utf8' });
+  const found = spawnSync('sh', ['-c', 'command -v nats-server || command -v /usr/sbin/nats-server'], { encoding: 'utf8' });
   const path = found.stdout.trim();
   return found.status === 0 && path ? path : undefined;
 }

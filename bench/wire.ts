@@ -1,4 +1,5 @@
 import { connect, type Socket } from 'node:net';
+import { connect as connectTls } from 'node:tls';
 
 /** Which server the load generator talks to. */
 export const Target = { Sup: 'sup', Nats: 'nats' } as const;
@@ -10,15 +11,43 @@ export const CR = 0x0d;
 
 const CONNECT_TIMEOUT_MS = 15_000;
 
-/** Opens a TCP connection with Nagle off, as a latency benchmark needs. */
-export function open(host: string, port: number): Promise<Socket> {
+/** TLS for the bench's connections: the CA that signed the server's certificate (PEM). */
+export interface WireTls {
+  ca: string;
+}
+
+/**
+ * Opens a connection with Nagle off, as a latency benchmark needs; with `tls`, a TLS one.
+ * `afterInfoLine`: the server speaks a line in clear text before TLS starts (nats-server 2.9's INFO).
+ */
+export async function open(host: string, port: number, tls?: WireTls, afterInfoLine = false): Promise<Socket> {
+  const socket = await openTcp(host, port);
+  if (tls === undefined) return socket;
+  try {
+    if (afterInfoLine) await exchange(socket, '', (received) => (received.includes('\r\n') ? received.length : -1), 'INFO before TLS');
+    return await startTls(socket, tls);
+  } catch (error) {
+    socket.destroy();
+    throw error;
+  }
+}
+
+function startTls(socket: Socket, tls: WireTls): Promise<Socket> {
+  return whenReady(connectTls({ socket, ca: tls.ca, servername: 'localhost' }), 'secureConnect', 'the TLS handshake');
+}
+
+function openTcp(host: string, port: number): Promise<Socket> {
+  return whenReady(connect({ host, port, noDelay: true }), 'connect', `connecting to ${host}:${port}`);
+}
+
+/** Resolves with `socket` once `ready` fires; fails on an error or after CONNECT_TIMEOUT_MS. */
+function whenReady(socket: Socket, ready: 'connect' | 'secureConnect', what: string): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = connect({ host, port, noDelay: true });
     const timer = setTimeout(() => {
       socket.destroy();
-      reject(new Error(`connecting to ${host}:${port} took over ${CONNECT_TIMEOUT_MS} ms`));
+      reject(new Error(`${what} took over ${CONNECT_TIMEOUT_MS} ms`));
     }, CONNECT_TIMEOUT_MS);
-    socket.once('connect', () => {
+    socket.once(ready, () => {
       clearTimeout(timer);
       socket.off('error', reject);
       resolve(socket);
@@ -67,7 +96,7 @@ export function exchange(
     socket.on('data', onData);
     socket.once('error', onError);
     socket.once('close', onClose);
-    socket.write(request, 'latin1');
+    if (request !== '') socket.write(request, 'latin1');
   });
 }
 
@@ -96,8 +125,8 @@ export function natsPongComplete(received: Buffer): number {
 export const NATS_CONNECT = 'CONNECT {"verbose":true,"pedantic":false}\r\n';
 
 /** Opens and logs in one connection that will then sit idle. */
-export async function openIdle(target: Target, host: string, port: number, name: string): Promise<Socket> {
-  const socket = await open(host, port);
+export async function openIdle(target: Target, host: string, port: number, name: string, tls?: WireTls): Promise<Socket> {
+  const socket = await open(host, port, tls, target === Target.Nats);
   try {
     if (target === Target.Sup) {
       await exchange(socket, `login ${name}\x04`, supLoginComplete(name), `login ${name}`);

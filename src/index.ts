@@ -8,6 +8,8 @@ export { messageProblem } from './protocol/message-text.js';
 
 export { SupServer, type SupServerStats } from './server/sup-server.js';
 export type { SupServerOptions } from './server/options.js';
+export type { ServerTlsOptions, MetricsEndpointOptions } from './server/tls-options.js';
+export type { SupServerCounters } from './server/counters.js';
 export type { ServerLogger } from './server/logger.js';
 export type { ShutdownSummary } from './server/shutdown.js';
 export { SupServerError, SupServerErrorCode, ServerOptionError, ServerListenError } from './server/errors.js';
@@ -18,6 +20,7 @@ export {
   SupError,
   SupErrorCode,
   SupStatusError,
+  SupNotAuthorizedError,
   SupConnectionError,
   SupTimeoutError,
   SupClosedError,
@@ -27,7 +30,7 @@ export {
   SupProtocolError,
   type SupCommand,
 } from './client/errors.js';
-export { createNodeTransport, type NodeTransportOptions } from './client/node-transport.js';
+export { createNodeTransport, type NodeTransportOptions, type ClientTlsOptions } from './client/node-transport.js';
 export type { Transport, TransportConnection, TransportHandlers, TransportTarget } from './client/transport.js';
 export { systemClock, type Clock } from './client/clock.js';
 

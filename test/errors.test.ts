@@ -18,6 +18,7 @@ import {
   SupError,
   SupErrorCode,
   SupInvalidArgumentError,
+  SupNotAuthorizedError,
   SupProtocolError,
   SupQueueFullError,
   SupStatusError,
@@ -62,6 +63,7 @@ const LAYERS: readonly Layer[] = [
       { code: SupErrorCode.Closed, type: SupClosedError, keepsCause: true, make: (c) => new SupClosedError('m', c) },
       { code: SupErrorCode.InvalidArgument, type: SupInvalidArgumentError, keepsCause: false, make: () => new SupInvalidArgumentError('to', 'm') },
       { code: SupErrorCode.ProtocolViolation, type: SupProtocolError, keepsCause: false, make: () => new SupProtocolError('m', 'bogus') },
+      { code: SupErrorCode.NotAuthorized, type: SupNotAuthorizedError, keepsCause: false, make: () => new SupNotAuthorizedError('login', '109', 'Not Authorized', 'm') },
     ],
   },
   {

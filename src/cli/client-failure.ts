@@ -8,7 +8,8 @@ export function cliFailure(error: unknown): CliError {
   if (error instanceof CliError) return error;
   if (error instanceof SupStatusError) {
     const loginRefused =
-      error.command === 'login' && (error.status === Status.UsernameTaken || error.status === Status.UsernameInvalid);
+      error.command === 'login' &&
+      (error.status === Status.UsernameTaken || error.status === Status.UsernameInvalid || error.status === Status.NotAuthorized);
     return new CliError(loginRefused ? ExitCode.LoginRefused : ExitCode.ServerError, error.message, { cause: error });
   }
   if (error instanceof SupError) {

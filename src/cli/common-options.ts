@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
 import { integerOption } from './option-parsers.js';
+import { addTlsOptions } from './tls-options.js';
 
 // A client cannot connect to port 0 (only `sup server` may ask for any free port).
 const parseClientPort = integerOption(1, 65_535);
@@ -9,7 +10,7 @@ const parseClientPort = integerOption(1, 65_535);
  * `quiet` says what --quiet leaves out, for a command whose output is not a single result.
  */
 export function addCommonOptions(command: Command, quiet = 'print nothing but errors; the exit code tells the result'): Command {
-  return command
+  return addTlsOptions(command)
     .option('-H, --host <host>', 'server host (env SUP_HOST; default: 127.0.0.1)')
     .option('-p, --port <port>', 'server port (env SUP_PORT; default: 7877)', parseClientPort)
     .option('-u, --user <name>', 'username to log in as (env SUP_USER)')

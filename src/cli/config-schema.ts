@@ -7,6 +7,7 @@ import { CLIENT_OPTIONS_SHAPE } from '../client/options.js';
 import {
   isAnything,
   isArrayOf,
+  isBoolean,
   isEither,
   isInteger,
   isObject,
@@ -31,6 +32,7 @@ const CONFIG_SERVER_OPTIONS = [
   'idleTimeoutMs',
   'maxBufferedBytes',
   'shutdownTimeoutMs',
+  'maxConnectionsPerIp',
 ] as const;
 export type ConfigServerOption = (typeof CONFIG_SERVER_OPTIONS)[number];
 
@@ -52,8 +54,16 @@ export const checkConfig: Check = isObject({
   port: CLIENT_OPTIONS_SHAPE.port,
   user: isString,
   timeout: isInteger(1),
+  tls: isEither(isBoolean, isObject({ ca: isString, cert: isString, key: isString })),
   server: {
     ...pick(SERVER_OPTIONS_SHAPE, ...CONFIG_SERVER_OPTIONS),
+    // TLS files (relative to the config file), reserved names and the metrics address, as `sup server` takes them.
+    tlsCert: isString,
+    tlsKey: isString,
+    tlsClientCa: isString,
+    requireClientCert: isBoolean,
+    reserve: isArrayOf(isString),
+    metrics: isString,
     // How `sup server` runs it, not options of the server itself.
     cluster: isOneOrMany(isString),
     clusterName: isString,

@@ -34,7 +34,17 @@ export interface SupConfig {
   port?: number;
   user?: string;
   timeout?: number;
+  /** `true` (the system's CAs) or PEM files, relative to the config file. */
+  tls?: boolean | { ca?: string; cert?: string; key?: string };
   server?: Pick<SupServerOptions, ConfigServerOption> & {
+    /** TLS files, relative to the config file. */
+    tlsCert?: string;
+    tlsKey?: string;
+    tlsClientCa?: string;
+    requireClientCert?: boolean;
+    reserve?: string[];
+    /** `HOST:PORT` (or `PORT`) of the metrics endpoint. */
+    metrics?: string;
     /** NATS URLs of a cluster to join: a comma-separated string or an array. */
     cluster?: string | string[];
     clusterName?: string;

@@ -8,7 +8,7 @@ export const ExitCode = {
   Usage: 2,
   /** Cannot connect, timeout, connection lost. */
   Network: 3,
-  /** Login refused: 101 taken, 102 invalid. */
+  /** Login refused: 101 taken, 102 invalid, 109 not authorized. */
   LoginRefused: 4,
   /** Any other error status from the server. */
   ServerError: 5,

@@ -18,7 +18,7 @@ Exit codes:
   1  a negative answer: recipient not online (send), offline (status)
   2  usage or configuration error
   3  network: cannot connect, timeout, connection lost
-  4  login refused (username taken or invalid)
+  4  login refused (username taken, invalid, or not authorized)
   5  any other error status from the server
   6  an internal error in sup (a bug: please report it)
   7  sup server (or sup bot --embedded-server) stopped, but its shutdown deadline cut off acknowledged messages

@@ -54,6 +54,7 @@ export async function withSession<T>(
   const options: SupClientOptions = {
     host,
     port,
+    tls: settings.tls,
     username: plan.username,
     reconnect: plan.reconnect,
     connectTimeoutMs: timeoutMs,

@@ -6,9 +6,11 @@ import { CliError } from './cli-error.js';
 import { loadConfig, type LoadedConfig } from './config.js';
 import { ExitCode } from './exit-codes.js';
 import type { CliIo } from './io.js';
+import { resolveClientTls, type TlsFlags } from './tls-options.js';
+import type { ClientTlsOptions } from '../client/node-transport.js';
 
 /** The flags every client command takes. */
-export interface CommonFlags {
+export interface CommonFlags extends TlsFlags {
   host?: string;
   port?: number;
   user?: string;
@@ -45,6 +47,8 @@ export interface Settings {
   /** The name given by flag, env or config; undefined when none was. */
   user: string | undefined;
   timeoutMs: number;
+  /** TLS settings with the PEM files read; undefined for plain TCP. */
+  tls: true | ClientTlsOptions | undefined;
   json: boolean;
   quiet: boolean;
   loaded: LoadedConfig;
@@ -98,6 +102,7 @@ export async function resolveSettings(flags: CommonFlags, io: CliIo): Promise<Se
     port: port.value,
     user: user?.value,
     timeoutMs: timeout.value,
+    tls: await resolveClientTls(flags, io.env, config.tls, loaded.file, io.cwd),
     json: flags.json ?? false,
     quiet: flags.quiet ?? false,
     loaded,

@@ -22,6 +22,8 @@ export const SupErrorCode = {
   InvalidArgument: 'SUP_INVALID_ARGUMENT',
   /** The server sent something the protocol does not allow there; the connection was dropped. */
   ProtocolViolation: 'SUP_PROTOCOL_VIOLATION',
+  /** Login answered 109: this connection may not take that name (reserved, or its certificate names another); never retried. */
+  NotAuthorized: 'SUP_NOT_AUTHORIZED',
 } as const;
 
 export type SupErrorCode = (typeof SupErrorCode)[keyof typeof SupErrorCode];
@@ -53,6 +55,12 @@ export class SupStatusError extends SupError {
     this.status = status;
     this.statusText = statusText;
   }
+}
+
+/** Login refused with `status 109 Not Authorized`: a `SupStatusError` with its own code, final for that name. */
+export class SupNotAuthorizedError extends SupStatusError {
+  override name = 'SupNotAuthorizedError';
+  override readonly code: SupErrorCode = SupErrorCode.NotAuthorized;
 }
 
 /** Could not connect, or lost the connection; `cause` keeps the OS error (e.g. ECONNREFUSED). */

@@ -4,6 +4,7 @@ import {
   SupConnectionError,
   SupDeliveryUnknownError,
   SupErrorCode,
+  SupNotAuthorizedError,
   SupProtocolError,
   SupQueueFullError,
   SupStatusError,
@@ -34,11 +35,31 @@ const SYSTEM_REASONS: Record<string, readonly [reason: string, advice: string]> 
   EADDRNOTAVAIL: ['address not available', 'check the host'],
 };
 
+const TLS_REASONS: Record<string, readonly [reason: string, advice: string]> = {
+  ERR_SSL_WRONG_VERSION_NUMBER: ['TLS handshake failed: the server does not speak TLS on this port', 'connect without TLS, or check the port'],
+  ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED: ['TLS: the server requires a client certificate', 'give a certificate and its key (tls.cert and tls.key; sup: --tls-cert, --tls-key)'],
+  ERR_SSL_TLSV1_ALERT_UNKNOWN_CA: ['TLS: the server does not trust the client certificate', 'use a certificate issued by the CA the server trusts'],
+  ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE: ['TLS: the server refused the client certificate', 'use a certificate issued by the CA the server trusts'],
+};
+
+/** OpenSSL's verification codes for a server certificate (and node's own for a wrong host name). */
+const CERTIFICATE_CODE = /^(CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|ERR_TLS_CERT_ALTNAME_INVALID|HOSTNAME_MISMATCH)/;
+
 function explain(cause: unknown): { reason: string; advice: string | undefined } {
   const code = (cause as { code?: unknown } | undefined)?.code;
   if (typeof code === 'string' && Object.hasOwn(SYSTEM_REASONS, code)) {
     const [reason, advice] = SYSTEM_REASONS[code]!;
     return { reason, advice };
+  }
+  if (typeof code === 'string' && Object.hasOwn(TLS_REASONS, code)) {
+    const [reason, advice] = TLS_REASONS[code]!;
+    return { reason, advice };
+  }
+  if (typeof code === 'string' && CERTIFICATE_CODE.test(code)) {
+    return {
+      reason: `TLS: the server's certificate does not verify: ${(cause as Error).message} [${code}]`,
+      advice: 'give the CA that signed it (tls.ca; sup: --tls-ca) and connect by a name the certificate carries',
+    };
   }
   return { reason: cause instanceof Error ? cause.message : String(cause), advice: undefined };
 }
@@ -63,11 +84,11 @@ export function connectTimedOut(endpoint: Endpoint, timeoutMs: number): SupTimeo
 }
 
 export function closedDuringLogin(endpoint: Endpoint, cause: unknown): SupConnectionError {
-  const why = cause === undefined ? 'closed by the server' : explain(cause).reason;
+  const { reason: why, advice } = cause === undefined ? { reason: 'closed by the server', advice: undefined } : explain(cause);
   return new SupConnectionError(
     SupErrorCode.ConnectFailed,
     `cannot log in to ${formatEndpoint(endpoint)}: the connection ended before the login was answered (${why}); ` +
-      'check the port belongs to a Sup server',
+      (advice ?? 'check the port belongs to a Sup server, whether it needs TLS, and that it accepts your client certificate'),
     endpoint,
     cause,
   );
@@ -116,6 +137,14 @@ export function statusRefused(
     message = `the username "${subject}" is taken on ${where} ${tag}: pick another name, or wait until its holder logs off`;
   } else if (command === 'login' && status === Status.UsernameInvalid) {
     message = `${where} refused the username "${subject}" ${tag}: use 1 to 32 letters, digits, "_", "-" or "."`;
+  } else if (command === 'login' && status === '109') {
+    return new SupNotAuthorizedError(
+      command,
+      status,
+      statusText,
+      `${where} does not let this connection log in as "${subject}" ${tag}: the name is reserved for its own client ` +
+        'certificate, or this connection\'s certificate names someone else; connect with the certificate issued for that name',
+    );
   } else if (status === Status.ServerFull) {
     message = `the server at ${where} is full ${tag}: try again later`;
   } else if (command === 'send' && status === Status.UserNotOnline) {

@@ -1,29 +1,58 @@
 import { connect, type Socket } from 'node:net';
 import type { Transport, TransportConnection, TransportHandlers, TransportTarget } from './transport.js';
 
+/** TLS settings of a client; PEM text or buffers, as node:tls takes them. */
+export interface ClientTlsOptions {
+  /** CA certificate(s) the server's certificate must chain to. @default the system's CAs */
+  ca?: string | Buffer | Array<string | Buffer>;
+  /** Client certificate (chain), for a server that maps certificates to names. */
+  cert?: string | Buffer;
+  /** Private key of `cert`. */
+  key?: string | Buffer;
+  /** Name the server's certificate must carry. @default the host, when it is a name */
+  servername?: string;
+  /** `false` accepts a server certificate that does not verify: for tests only. @default true */
+  rejectUnauthorized?: boolean;
+}
+
 export interface NodeTransportOptions {
   /** Idle time before the OS starts TCP keepalive probes on the connection. @default 15000 */
   keepAliveMs?: number;
+  /** Speak TLS: `true` verifies the server with the system's CAs. @default plain TCP */
+  tls?: true | ClientTlsOptions;
 }
 
-/** The plain-TCP transport (`node:net`): the only place the client touches sockets. */
+type Dial = (target: TransportTarget) => Promise<{ socket: Socket; ready: 'connect' | 'secureConnect' }>;
+
+/** The `node:net` transport, TLS (`node:tls`) when asked: the only place the client touches sockets. */
 export function createNodeTransport(options: NodeTransportOptions = {}): Transport {
   const keepAliveMs = options.keepAliveMs ?? 15_000;
+  const tls = options.tls === true ? {} : options.tls;
+  const dial: Dial =
+    tls === undefined
+      ? async (target) => ({ socket: connect({ host: target.host, port: target.port }), ready: 'connect' })
+      : async (target) => {
+          // Loaded only when TLS is asked for: a plain-TCP command never parses node:tls.
+          const { connect: connectTls } = await import('node:tls');
+          return { socket: connectTls({ host: target.host, port: target.port, ...tls }), ready: 'secureConnect' };
+        };
   return {
-    connect: (target, handlers) => openSocket(target, handlers, keepAliveMs),
+    connect: (target, handlers) => openSocket(target, handlers, keepAliveMs, dial),
   };
 }
 
-function openSocket(target: TransportTarget, handlers: TransportHandlers, keepAliveMs: number): Promise<TransportConnection> {
+async function openSocket(target: TransportTarget, handlers: TransportHandlers, keepAliveMs: number, dial: Dial): Promise<TransportConnection> {
+  if (target.signal.aborted) throw target.signal.reason;
+  const { socket, ready } = await dial(target);
   return new Promise((resolve, reject) => {
     if (target.signal.aborted) {
+      socket.destroy();
       reject(target.signal.reason);
       return;
     }
-    const socket = connect({ host: target.host, port: target.port });
     const settle = (): void => {
       socket.off('error', onError);
-      socket.off('connect', onConnect);
+      socket.off(ready, onConnect);
       target.signal.removeEventListener('abort', onAbort);
     };
     const onError = (error: Error): void => {
@@ -44,7 +73,7 @@ function openSocket(target: TransportTarget, handlers: TransportHandlers, keepAl
       resolve(new NodeConnection(socket, handlers));
     };
     socket.once('error', onError);
-    socket.once('connect', onConnect);
+    socket.once(ready, onConnect);
     target.signal.addEventListener('abort', onAbort, { once: true });
   });
 }

@@ -11,7 +11,7 @@ import {
 import { usernameProblem } from '../protocol/username.js';
 import { SupInvalidArgumentError } from './errors.js';
 import { systemClock, type Clock } from './clock.js';
-import { createNodeTransport } from './node-transport.js';
+import { createNodeTransport, type ClientTlsOptions } from './node-transport.js';
 import type { Transport } from './transport.js';
 
 /** How the client reconnects; every field is optional. */
@@ -72,7 +72,14 @@ export interface SupClientOptions {
   probeTimeoutMs?: number;
   /** The server's frame limit, EOT not counted: longer messages are refused before they are sent. @default 16384 */
   maxFrameBytes?: number;
-  /** How connections are opened. @default createNodeTransport() (plain TCP) */
+  /**
+   * Speak TLS: `true` verifies the server's certificate with the system's CAs; an object
+   * gives the CA, a client certificate and key (PEM), `servername` or `rejectUnauthorized`.
+   * Not together with `transport` (give `createNodeTransport({ tls })` there instead).
+   * @default plain TCP
+   */
+  tls?: true | ClientTlsOptions;
+  /** How connections are opened. @default createNodeTransport({ tls }) */
   transport?: Transport;
   /** Time for deadlines, probes and backoff; tests hand in a fake one. @default systemClock */
   clock?: Clock;
@@ -179,7 +186,12 @@ export function resolveClientOptions(options: SupClientOptions): ResolvedClientO
   }
   const onReconnect = options.onReconnect ?? CLIENT_DEFAULTS.onReconnect;
   if (onReconnect !== 'resend' && onReconnect !== 'reject') throw invalid('onReconnect', "'resend' or 'reject'", onReconnect);
-  const transport = options.transport ?? createNodeTransport();
+  const tls = options.tls;
+  if (tls !== undefined && tls !== true && (typeof tls !== 'object' || tls === null)) throw invalid('tls', 'true or an object', tls);
+  if (tls !== undefined && options.transport !== undefined) {
+    throw invalid('tls', 'left out when a transport is given (pass it to createNodeTransport({ tls }) instead)', 'both');
+  }
+  const transport = options.transport ?? createNodeTransport(tls === undefined ? {} : { tls });
   if (typeof transport?.connect !== 'function') throw invalid('transport', 'an object with a connect() method', transport);
   const clock = options.clock ?? systemClock;
   if (typeof clock?.now !== 'function' || typeof clock.sleep !== 'function') {

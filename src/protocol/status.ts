@@ -11,6 +11,7 @@ export const STATUS_TEXT = {
   '106': 'Already Logged In',
   '107': 'Message Too Long',
   '108': 'Username Mismatch',
+  '109': 'Not Authorized',
   '200': 'Internal Error',
   '201': 'Server Full',
 } as const;
@@ -30,6 +31,7 @@ export const Status = {
   AlreadyLoggedIn: '106',
   MessageTooLong: '107',
   UsernameMismatch: '108',
+  NotAuthorized: '109',
   InternalError: '200',
   ServerFull: '201',
 } as const satisfies Record<string, StatusCode>;

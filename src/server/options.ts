@@ -4,6 +4,7 @@ import { ServerOptionError } from './errors.js';
 import type { ClusterLink } from './cluster-link.js';
 import type { ServerLogger } from './logger.js';
 import type { Presence } from './presence.js';
+import type { MetricsEndpointOptions, ServerTlsOptions } from './tls-options.js';
 
 export interface SupServerOptions {
   /** @default '127.0.0.1' */
@@ -32,6 +33,14 @@ export interface SupServerOptions {
   cluster?: ClusterLink;
   /** Where notable events (refusals, slow consumers, shutdown) are reported. @default silent */
   logger?: ServerLogger;
+  /** Connections from one address past this are refused with 201; `0` is no limit. @default 100 */
+  maxConnectionsPerIp?: number;
+  /** Serve TLS only, from these files (read by `listen()`). @default plain TCP */
+  tls?: ServerTlsOptions;
+  /** Names only a connection whose verified client certificate names them may take (needs `tls.clientCaFile`). @default [] */
+  reserve?: readonly string[];
+  /** Serve Prometheus text at `/metrics` and `/healthz` on this HTTP address. @default off */
+  metrics?: MetricsEndpointOptions;
 }
 
 /** Not public (the package exports `SupServerOptions` only): the server's tests instrument or pre-fill who is online. */
@@ -39,7 +48,7 @@ export interface ServerInternalOptions extends SupServerOptions {
   presence?: Presence<unknown>;
 }
 
-export type ResolvedServerOptions = Required<Omit<SupServerOptions, 'logger' | 'cluster'>>;
+export type ResolvedServerOptions = Required<Omit<SupServerOptions, 'logger' | 'cluster' | 'tls' | 'reserve' | 'metrics'>>;
 
 export const SERVER_DEFAULTS: ResolvedServerOptions = {
   host: DEFAULT_HOST,
@@ -53,6 +62,7 @@ export const SERVER_DEFAULTS: ResolvedServerOptions = {
   idleTimeoutMs: 300_000,
   maxBufferedBytes: 256 * 1024 * 1024,
   shutdownTimeoutMs: 5_000,
+  maxConnectionsPerIp: 100,
 };
 
 /** The bounds of every option, by name; the CLI's config schema uses these as they are. */
@@ -69,6 +79,7 @@ export const SERVER_OPTIONS_SHAPE = {
   idleTimeoutMs: isInteger(0, 2 ** 31 - 1),
   maxBufferedBytes: isInteger(1024),
   shutdownTimeoutMs: isInteger(0, 2 ** 31 - 1),
+  maxConnectionsPerIp: isInteger(0),
 } as const satisfies Shape;
 
 /** Fills in defaults and rejects values the server cannot run with. */

@@ -4,9 +4,11 @@ import { FrameKind } from '../protocol/frame-decoder.js';
 import { encodeContacts, encodeRecvPrefix, encodeStatus } from '../protocol/server-frames.js';
 import { Status } from '../protocol/status.js';
 import { isValidUsername } from '../protocol/username.js';
+import { AddressLimits } from './address-limits.js';
 import { ClusterRouting } from './cluster-routing.js';
 import { Connection } from './connection.js';
 import { ConnectionGroup } from './connection-group.js';
+import { ServerCounters, type SupServerCounters } from './counters.js';
 import { Deadlines } from './deadlines.js';
 import { fitConnectionsToDescriptors, REFUSALS_LINGERING_MAX } from './descriptor-limit.js';
 import { reply } from './status-queue.js';
@@ -17,7 +19,10 @@ import { OutputBudget } from './output-budget.js';
 import { drainConnections, NOTHING_DRAINED, type ShutdownSummary } from './shutdown.js';
 import { resolveServerOptions, type ResolvedServerOptions, type ServerInternalOptions, type SupServerOptions } from './options.js';
 import { silentServerLogger, type ServerLogger } from './logger.js';
+import type { MetricsEndpoint } from './metrics.js';
 import { LocalPresence, type Presence } from './presence.js';
+import type { TlsAcceptor } from './tls.js';
+import { mayTakeName, resolveSecuritySettings, type SecuritySettings } from './tls-options.js';
 
 const OK = encodeStatus(Status.Ok);
 const ONLINE = encodeStatus(Status.Online);
@@ -28,6 +33,7 @@ const NOT_LOGGED_IN = encodeStatus(Status.NotLoggedIn);
 const TOO_LONG = encodeStatus(Status.MessageTooLong);
 const INTERNAL_ERROR = encodeStatus(Status.InternalError);
 const SERVER_FULL = encodeStatus(Status.ServerFull);
+const NOT_AUTHORIZED = encodeStatus(Status.NotAuthorized);
 // A refused connection gets this long to read its 201 before it is cut.
 const REFUSAL_LINGER_MS = 1_000;
 
@@ -54,6 +60,15 @@ export class SupServer {
   readonly #group: ConnectionGroup;
   readonly #loginDeadlines: Deadlines<Connection>;
   readonly #scanner = new ClientFrameScanner();
+  readonly #security: SecuritySettings;
+  readonly #addresses: AddressLimits;
+  readonly #counters = new ServerCounters();
+  // Verified client certificates' names; only TLS connections with one have an entry.
+  readonly #certificateNames = new WeakMap<Connection, string>();
+  // With TLS: the accepted TCP sockets still open, handshaking or carrying a connection.
+  readonly #tlsSockets = new Set<Socket>();
+  #tls: TlsAcceptor | undefined;
+  #metrics: MetricsEndpoint | undefined;
   readonly #reaper: IdleReaper<Connection>;
   readonly #maxConnections: number;
   // Only in cluster mode; the single-process paths never touch it.
@@ -66,6 +81,8 @@ export class SupServer {
   constructor(options: SupServerOptions = {}) {
     this.options = resolveServerOptions(options);
     this.#log = options.logger ?? silentServerLogger;
+    this.#security = resolveSecuritySettings(options);
+    this.#addresses = new AddressLimits(this.options.maxConnectionsPerIp);
     this.#presence = ((options as ServerInternalOptions).presence as Presence<Connection> | undefined) ?? new LocalPresence<Connection>();
     this.#server = createServer(
       {
@@ -106,8 +123,44 @@ export class SupServer {
     }
   }
 
-  /** Starts listening; resolves with the bound address (the real port when `port` is 0). */
-  listen(): Promise<AddressInfo> {
+  /**
+   * Reads the TLS files (if any), starts listening, then serves metrics (if asked);
+   * resolves with the bound address (the real port when `port` is 0).
+   */
+  async listen(): Promise<AddressInfo> {
+    const { tls, metrics } = this.#security;
+    if (tls !== undefined && this.#tls === undefined) {
+      // Loaded only when asked for: a plain server never parses node:tls.
+      const { loadTlsAcceptor } = await import('./tls.js');
+      this.#tls = await loadTlsAcceptor(tls, this.options.loginTimeoutMs, {
+        secure: (socket, certificateName) => this.#open(socket, certificateName),
+        rejected: (socket, reason) => this.#log.warn('tls-client-rejected', { address: socket.remoteAddress, reason }),
+        failed: (address, error) => this.#log.info('tls-handshake-failed', { address, reason: (error as NodeJS.ErrnoException).code ?? error.message }),
+      });
+      this.#log.info('tls-loaded', { cert: tls.certFile, ...this.#tls.summary });
+    }
+    const address = await this.#bind();
+    if (metrics !== undefined) {
+      try {
+        const { startMetricsEndpoint } = await import('./metrics.js');
+        this.#metrics = await startMetricsEndpoint(this, metrics.host, metrics.port);
+      } catch (error) {
+        this.#server.close();
+        throw error;
+      }
+      this.#log.info('metrics-listening', { host: this.#metrics.address.address, port: this.#metrics.address.port });
+    }
+    this.#log.info('listening', { host: address.address, port: address.port, tls: this.#tls !== undefined });
+    if (this.#tls === undefined && !isLoopback(address.address)) {
+      this.#log.warn('plaintext-on-network', {
+        host: address.address,
+        advice: 'anyone on the network can read every message and take any name; serve TLS with --tls-cert and --tls-key',
+      });
+    }
+    return address;
+  }
+
+  #bind(): Promise<AddressInfo> {
     const { host, port } = this.options;
     return new Promise((resolve, reject) => {
       const onError = (error: NodeJS.ErrnoException): void => {
@@ -126,6 +179,21 @@ export class SupServer {
   get address(): AddressInfo | undefined {
     const address = this.#server.address();
     return address !== null && typeof address === 'object' ? address : undefined;
+  }
+
+  /** The metrics endpoint's address, once `listen()` started it. */
+  get metricsAddress(): AddressInfo | undefined {
+    return this.#metrics?.address;
+  }
+
+  /** True from `listen()` until `close()`: the server takes new connections. */
+  get accepting(): boolean {
+    return this.#server.listening && this.#closing === undefined && this.#shuttingDown === undefined;
+  }
+
+  /** Totals since start: deliveries, 104s, refusals by status, slow consumers. */
+  get counters(): SupServerCounters {
+    return this.#counters.snapshot();
   }
 
   /** A snapshot for monitoring; `unsentOutputBytes` walks every connection. */
@@ -173,6 +241,8 @@ export class SupServer {
   }
 
   async #closeAll(): Promise<void> {
+    // A graceful shutdown() logs its own summary once this is done.
+    if (this.#shuttingDown === undefined) this.#log.info('shutdown', { connections: this.#connections.size, online: this.#presence.size });
     const stopped = this.#server.listening
       ? new Promise<void>((resolve) => this.#server.close(() => resolve()))
       : Promise.resolve();
@@ -183,25 +253,58 @@ export class SupServer {
     }
     this.#loginDeadlines.clear();
     this.#reaper.stop();
-    for (const socket of this.#refused) {
+    for (const socket of [...this.#refused, ...this.#tlsSockets]) {
       gone.push(new Promise((resolve) => socket.once('close', () => resolve())));
       socket.destroy();
     }
+    if (this.#metrics !== undefined) gone.push(this.#metrics.close());
     await Promise.all(gone);
   }
 
   #accept(socket: Socket): void {
-    if (this.#connections.size >= this.#maxConnections) {
-      this.#refuse(socket);
+    const tls = this.#tls;
+    if ((tls === undefined ? this.#connections.size : this.#tlsSockets.size) >= this.#maxConnections) {
+      this.#refuse(socket, 'max-connections');
+      return;
+    }
+    const address = socket.remoteAddress;
+    const limited = this.#addresses.enabled && address !== undefined;
+    if (limited && !this.#addresses.admit(address)) {
+      this.#refuse(socket, 'max-connections-per-ip');
+      return;
+    }
+    if (tls !== undefined || limited) {
+      // Counted until the TCP socket closes, whatever happens above it (a failed handshake included).
+      socket.once('close', () => {
+        if (limited) this.#addresses.release(address);
+        this.#tlsSockets.delete(socket);
+      });
+    }
+    if (tls === undefined) {
+      this.#open(socket, undefined);
+      return;
+    }
+    this.#tlsSockets.add(socket);
+    tls.accept(socket);
+  }
+
+  /** A connection ready for frames: a TCP socket, or a TLS one whose handshake is done. */
+  #open(socket: Socket, certificateName: string | undefined): void {
+    if (this.#closing !== undefined || this.#shuttingDown !== undefined) {
+      socket.destroy();
       return;
     }
     const connection = new Connection(socket, this.#group);
     this.#connections.add(connection);
+    if (certificateName !== undefined) this.#certificateNames.set(connection, certificateName);
     connection.loginTicket = this.#loginDeadlines.add(connection);
   }
 
-  #refuse(socket: Socket): void {
-    this.#log.warn('connection-refused', { reason: 'max-connections', address: socket.remoteAddress });
+  #refuse(raw: Socket, reason: 'max-connections' | 'max-connections-per-ip'): void {
+    this.#log.warn('connection-refused', { reason, address: raw.remoteAddress });
+    ServerCounters.add(this.#counters.connectionsRefused, reason);
+    // Over TLS the 201 goes out encrypted, after the handshake (bounded by the linger below).
+    const socket = this.#tls?.wrapForRefusal(raw) ?? raw;
     socket.on('error', () => socket.destroy());
     if (this.#refused.size >= REFUSALS_LINGERING_MAX) {
       // Short of descriptors: no lingering, the 201 leaves with our FIN and the socket goes at once.
@@ -222,9 +325,11 @@ export class SupServer {
 
   /** Logs a slow consumer about to be closed, with what closing it drops; the caller closes it. */
   #cutOff(connection: Connection, reason: 'max-output-bytes' | 'max-buffered-bytes'): void {
+    this.#counters.slowConsumerDisconnects++;
     this.#log.warn('slow-consumer-closed', {
       reason,
       user: connection.username,
+      address: connection.socket.remoteAddress,
       unsentBytes: connection.unsentBytes,
       droppedMessages: connection.unsentMessages,
     });
@@ -256,7 +361,7 @@ export class SupServer {
       this.#dispatch(connection, kind, bytes, start, end);
     } catch (error) {
       // A bug answering one frame must not take the server down or stall the connection.
-      reply(connection, INTERNAL_ERROR);
+      this.#reject(connection, Status.InternalError, INTERNAL_ERROR);
       this.#log.error('frame-failed', {
         command: frameCommandName(bytes, start, end),
         user: connection.username,
@@ -267,13 +372,13 @@ export class SupServer {
 
   #dispatch(connection: Connection, kind: FrameKind, bytes: Buffer, start: number, end: number): void {
     if (kind === FrameKind.Oversized) {
-      reply(connection, TOO_LONG);
+      this.#reject(connection, Status.MessageTooLong, TOO_LONG);
       return;
     }
     const scanner = this.#scanner;
     const command = scanner.scan(bytes, start, end);
     if (command === ClientCommand.Malformed) {
-      reply(connection, MALFORMED);
+      this.#reject(connection, Status.Malformed, MALFORMED);
       return;
     }
     if (command === ClientCommand.Login) {
@@ -283,7 +388,7 @@ export class SupServer {
     }
     const username = connection.username;
     if (username === undefined) {
-      reply(connection, NOT_LOGGED_IN);
+      this.#reject(connection, Status.NotLoggedIn, NOT_LOGGED_IN);
       return;
     }
     if (this.#cluster !== undefined && command !== ClientCommand.Send) {
@@ -303,7 +408,7 @@ export class SupServer {
         return;
       case ClientCommand.Quit:
         if (!nameIs(username, bytes, scanner.argumentStart, end)) {
-          connection.write(encodeStatus(Status.UsernameMismatch));
+          this.#reject(connection, Status.UsernameMismatch, encodeStatus(Status.UsernameMismatch));
           return;
         }
         this.#presence.release(username, connection);
@@ -327,8 +432,18 @@ export class SupServer {
       this.#cluster.send(sender, prefix, bytes, toStart, messageStart, end);
       return;
     }
-    const delivered = recipient !== undefined && recipient.deliverRecv(prefix, bytes, messageStart, end);
-    reply(sender, delivered ? OK : NOT_ONLINE);
+    if (recipient !== undefined && recipient.deliverRecv(prefix, bytes, messageStart, end)) {
+      this.#counters.messagesDelivered++;
+      reply(sender, OK);
+      return;
+    }
+    this.#counters.sendsOffline++;
+    reply(sender, NOT_ONLINE);
+  }
+
+  #reject(connection: Connection, status: string, frame: Buffer): void {
+    ServerCounters.add(this.#counters.framesRejected, status);
+    reply(connection, frame);
   }
 
   /** Contacts, contact and quit on a cluster node: each asks the cluster. */
@@ -343,22 +458,39 @@ export class SupServer {
   ): void {
     if (command === ClientCommand.GetContacts) cluster.contacts(connection);
     else if (command === ClientCommand.Contact) cluster.contact(connection, bytes.toString('latin1', argumentStart, end));
-    else if (!nameIs(username, bytes, argumentStart, end)) reply(connection, encodeStatus(Status.UsernameMismatch));
+    else if (!nameIs(username, bytes, argumentStart, end)) this.#reject(connection, Status.UsernameMismatch, encodeStatus(Status.UsernameMismatch));
     else cluster.quit(connection, username);
   }
 
   /** The status to answer a login with; undefined when a cluster node answers it later. */
   #login(connection: Connection, username: string): Buffer | undefined {
-    if (connection.username !== undefined) return encodeStatus(Status.AlreadyLoggedIn);
-    if (!isValidUsername(username)) return encodeStatus(Status.UsernameInvalid);
+    if (connection.username !== undefined) return this.#refuseLogin(Status.AlreadyLoggedIn);
+    if (!isValidUsername(username)) return this.#refuseLogin(Status.UsernameInvalid);
+    const certificateName = this.#certificateNames.get(connection);
+    const reserve = this.#security.reserve;
+    if ((certificateName !== undefined || reserve.size > 0) && !mayTakeName(username, certificateName, reserve)) {
+      this.#log.warn('login-refused', {
+        status: Status.NotAuthorized,
+        user: username,
+        certificate: certificateName ?? null,
+        address: connection.socket.remoteAddress,
+      });
+      ServerCounters.add(this.#counters.loginsRefused, Status.NotAuthorized);
+      return NOT_AUTHORIZED;
+    }
     if (this.#cluster !== undefined) {
       this.#cluster.login(connection, username);
       return undefined;
     }
-    if (!this.#presence.claim(username, connection)) return encodeStatus(Status.UsernameTaken);
+    if (!this.#presence.claim(username, connection)) return this.#refuseLogin(Status.UsernameTaken);
     connection.username = username;
     this.#loginDeadlines.cancel(connection.loginTicket);
     return OK;
+  }
+
+  #refuseLogin(status: typeof Status.AlreadyLoggedIn | typeof Status.UsernameInvalid | typeof Status.UsernameTaken): Buffer {
+    ServerCounters.add(this.#counters.loginsRefused, status);
+    return encodeStatus(status);
   }
 
   #contacts(): Buffer {
@@ -372,6 +504,11 @@ export class SupServer {
 }
 
 function ignore(): void {}
+
+/** 127.0.0.0/8, ::1 and their IPv4-mapped forms: only this machine can reach them. */
+function isLoopback(address: string): boolean {
+  return /^(::ffff:)?127\./.test(address) || address === '::1' || address === 'localhost';
+}
 
 function destroyConnection(connection: Connection): void {
   connection.destroy();

@@ -15,7 +15,8 @@ describe('sup server', { timeout: 20_000 }, () => {
     test(`when it gets ${signal}, then it closes every connection and exits 0`, async (t) => {
       const run = spawnSup(['server', '--port', '0'], t);
       const port = await readyPort(run);
-      assert.match(run.stderr(), /^sup server listening on 127\.0\.0\.1:\d+\n$/);
+      // The ready line, and the log's own line for the same event (text format: time, level, event, fields).
+      assert.match(run.stderr(), /^\S+Z info listening host=127\.0\.0\.1 port=\d+ tls=false\nsup server listening on 127\.0\.0\.1:\d+\n$/);
       const alice = await RawPeer.connect(port, t);
       assert.deepEqual(await alice.request(['login alice', 'get contacts'], 3), ['status 000 OK', 'status 000 OK', 'contacts alice']);
 

@@ -17,7 +17,8 @@ export interface ClusterNode {
 /** A cluster node in this process on any free port, joined to NATS at `url`; left when the test ends. */
 export async function startNode(cleanup: Cleanup, url: string, options: SupServerOptions = {}, name = 'test'): Promise<ClusterNode> {
   const cluster = await joinCluster({ servers: [url], name, logger: options.logger });
-  const server = new SupServer({ port: 0, ...options, cluster });
+  // Every test client comes from 127.0.0.1, some tests with hundreds: no per-address limit unless asked.
+  const server = new SupServer({ port: 0, maxConnectionsPerIp: 0, ...options, cluster });
   cleanup.after(async () => {
     await server.close();
     await cluster.close();

@@ -8,29 +8,35 @@ import type { Cleanup } from './raw-peer.js';
 // A nats-server that has not said it is ready by then has failed to start.
 const START_TIMEOUT_MS = 15_000;
 
-/** Throws a clear error, at once, when nats-server is not installed: cluster tests cannot run without it. */
-export function requireNatsServer(): void {
-  const probe = spawnSync('nats-server', ['--version'], { encoding: 'utf8' });
-  if (probe.error !== undefined || probe.status !== 0) {
-    throw new Error('nats-server is not installed: the cluster tests need it (apt-get install nats-server; .ci/run does this)');
+// Debian installs it in /usr/sbin, which is not on an ordinary user's PATH.
+const NATS_SERVER_CANDIDATES = ['nats-server', '/usr/sbin/nats-server'];
+
+/** The nats-server to run; throws a clear error, at once, when none is installed: cluster tests cannot run without it. */
+export function requireNatsServer(): string {
+  for (const binary of NATS_SERVER_CANDIDATES) {
+    const probe = spawnSync(binary, ['--version'], { encoding: 'utf8' });
+    if (probe.error === undefined && probe.status === 0) return binary;
   }
+  throw new Error('nats-server is not installed: the cluster tests need it (apt-get install nats-server; .ci/run does this)');
 }
 
 /** A real `nats-server -js` on 127.0.0.1 with a port and store directory of its own. */
 export class NatsServer {
   readonly port: number;
+  readonly #binary: string;
   readonly #storeDir: string;
   #child: ChildProcess | undefined;
 
-  private constructor(port: number, storeDir: string) {
+  private constructor(binary: string, port: number, storeDir: string) {
+    this.#binary = binary;
     this.port = port;
     this.#storeDir = storeDir;
   }
 
   /** Starts one; `cleanup` stops it and removes its store when the test ends. */
   static async start(cleanup: Cleanup): Promise<NatsServer> {
-    requireNatsServer();
-    const server = new NatsServer(await freePort(), mkdtempSync(join(tmpdir(), 'sup-nats-')));
+    const binary = requireNatsServer();
+    const server = new NatsServer(binary, await freePort(), mkdtempSync(join(tmpdir(), 'sup-nats-')));
     cleanup.after(async () => {
       await server.stop();
       rmSync(server.#storeDir, { recursive: true, force: true });
@@ -45,7 +51,7 @@ export class NatsServer {
 
   /** Starts it again on the same port (after `stop`); resolves once it accepts clients. */
   async restart(): Promise<void> {
-    const child = spawn('nats-server', ['-js', '-a', '127.0.0.1', '-p', String(this.port), '-sd', this.#storeDir], {
+    const child = spawn(this.#binary, ['-js', '-a', '127.0.0.1', '-p', String(this.port), '-sd', this.#storeDir], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     this.#child = child;

@@ -1,4 +1,5 @@
 import { connect, type Socket } from 'node:net';
+import { connect as connectTls, type ConnectionOptions } from 'node:tls';
 import { EotFrames } from './eot-frames.js';
 
 /** Anything that runs cleanup when a test ends; node:test's TestContext is one. */
@@ -8,6 +9,8 @@ export interface Cleanup {
 
 export interface RawPeerOptions {
   host?: string;
+  /** The local address to connect from, e.g. 127.0.0.2 to count as another address. */
+  localAddress?: string;
   /** When false, nothing is read until `startReading()`, like a client that never reads. @default true */
   read?: boolean;
 }
@@ -50,14 +53,28 @@ export class RawPeer {
 
   /** Opens a connection to 127.0.0.1:port; `cleanup` destroys it when the test ends. */
   static connect(port: number, cleanup: Cleanup, options: RawPeerOptions = {}): Promise<RawPeer> {
-    const socket = connect({ port, host: options.host ?? '127.0.0.1' });
+    const socket = connect({ port, host: options.host ?? '127.0.0.1', localAddress: options.localAddress });
+    return RawPeer.#opened(socket, 'connect', cleanup, options.read !== false);
+  }
+
+  /**
+   * Opens a TLS connection to 127.0.0.1:port (servername localhost); resolves once the
+   * handshake is done, rejects if it fails.
+   */
+  static connectTls(port: number, cleanup: Cleanup, tls: ConnectionOptions): Promise<RawPeer> {
+    const socket = connectTls({ port, host: '127.0.0.1', servername: 'localhost', ...tls });
+    return RawPeer.#opened(socket, 'secureConnect', cleanup, true);
+  }
+
+  /** A peer on `socket`, destroyed when the test ends; resolves once `ready` fires. */
+  static #opened(socket: Socket, ready: 'connect' | 'secureConnect', cleanup: Cleanup, read: boolean): Promise<RawPeer> {
     const peer = new RawPeer(socket);
     cleanup.after(() => peer.destroy());
-    if (options.read !== false) peer.startReading();
+    if (read) peer.startReading();
     return new Promise((resolve, reject) => {
       const onError = (error: Error): void => reject(error);
       socket.once('error', onError);
-      socket.once('connect', () => {
+      socket.once(ready, () => {
         socket.off('error', onError);
         resolve(peer);
       });

@@ -24,6 +24,21 @@ export async function startServer(
   return { server, port };
 }
 
+/**
+ * Right after a connection closed, keeps connecting until the server no longer answers
+ * `201 Server Full` (it sees the close on its own schedule), then logs in as `name`;
+ * resolves with the login's answer.
+ */
+export async function loginOnceAdmitted(port: number, cleanup: Cleanup, name: string): Promise<string> {
+  let answer = 'status 201 Server Full';
+  for (let attempt = 0; attempt < 200 && answer === 'status 201 Server Full'; attempt++) {
+    const next = await RawPeer.connect(port, cleanup);
+    answer = (await next.request(`login ${name}`))[0]!;
+    if (answer === 'status 201 Server Full') await next.closed;
+  }
+  return answer;
+}
+
 /** A raw peer already logged in as `name`. */
 export async function loggedIn(port: number, cleanup: Cleanup, name: string): Promise<RawPeer> {
   const peer = await RawPeer.connect(port, cleanup);

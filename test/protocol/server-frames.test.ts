@@ -18,6 +18,7 @@ const PROTOCOL_STATUS_TABLE: Record<string, string> = {
   '106': 'Already Logged In',
   '107': 'Message Too Long',
   '108': 'Username Mismatch',
+  '109': 'Not Authorized',
   '200': 'Internal Error',
   '201': 'Server Full',
 };
@@ -48,6 +49,7 @@ describe('status table', () => {
         AlreadyLoggedIn: '106',
         MessageTooLong: '107',
         UsernameMismatch: '108',
+        NotAuthorized: '109',
         InternalError: '200',
         ServerFull: '201',
       },
@@ -56,7 +58,7 @@ describe('status table', () => {
 
   test('when a code is checked, then only table codes are status codes and only 0xx are success', () => {
     for (const code of Object.keys(PROTOCOL_STATUS_TABLE)) assert.equal(isStatusCode(code), true, code);
-    for (const code of ['002', '109', '202', '300', '00', '0000', 'toString', 'constructor', '']) {
+    for (const code of ['002', '110', '202', '300', '00', '0000', 'toString', 'constructor', '']) {
       assert.equal(isStatusCode(code), false, code);
     }
     assert.equal(isSuccessStatus('000'), true);

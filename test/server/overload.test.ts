@@ -55,10 +55,10 @@ describe('SupServer under overload', options, () => {
       statuses = await sender.request(Array.from({ length: 64 }, () => `send slow ${message}`));
     }
     assert.deepEqual(
-      events.map((e) => [e.level, e.event, e.fields.reason, e.fields.user]),
+      events.filter((e) => e.event !== 'listening').map((e) => [e.level, e.event, e.fields.reason, e.fields.user]),
       [['warn', 'slow-consumer-closed', 'max-output-bytes', 'slow']],
     );
-    assert.ok((events[0]!.fields.droppedMessages as number) > 0);
+    assert.ok((events.find((e) => e.event === 'slow-consumer-closed')!.fields.droppedMessages as number) > 0);
   });
 
   test("when one client pipelines get contacts, then another client's request is answered before that flood is", async (t) => {
@@ -104,7 +104,7 @@ describe('SupServer under overload', options, () => {
       'status 001 Online',
     ]);
     assert.deepEqual(
-      events.map((e) => [e.level, e.event, e.fields.command, e.fields.user, e.fields.error]),
+      events.filter((e) => e.event !== 'listening').map((e) => [e.level, e.event, e.fields.command, e.fields.user, e.fields.error]),
       [
         ['error', 'frame-failed', 'send', 'alice', 'Error: registry unavailable'],
         ['error', 'frame-failed', 'contact', 'alice', 'Error: registry unavailable'],

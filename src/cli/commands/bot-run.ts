@@ -13,6 +13,7 @@ import { whenAborted, writeLine, type CliIo } from '../io.js';
 import { requireUsername, resolveSettings, type Settings } from '../settings.js';
 import type { BotHttpOptions } from '../../bot/http-routes.js';
 import { DEFAULT_BOT_NAME, DEFAULT_STATE_DIR, parseHttpAddress, type BotFlags } from './bot.js';
+import { serverOptionsFrom } from '../server-options.js';
 import { standaloneOptions, startAnnouncedServer, stopAnnouncedServer } from './server-run.js';
 
 /** One bot to run: a username and its checked plugins. */
@@ -25,7 +26,8 @@ interface BotPlan {
 }
 
 export async function runBotCommand(modules: string[], flags: BotFlags, io: CliIo): Promise<void> {
-  const settings = await resolveSettings({ host: flags.host, port: flags.port, user: flags.user, config: flags.config }, io);
+  const { host, port, user, config, tls, tlsCa, tlsCert, tlsKey } = flags;
+  const settings = await resolveSettings({ host, port, user, config, tls, tlsCa, tlsCert, tlsKey }, io);
   const plans = await planBots(modules, flags, settings, io);
   if (flags.check) {
     for (const plan of plans) checkBot(plan, settings);
@@ -111,7 +113,7 @@ async function plan(
 }
 
 function createRuntime(plan: BotPlan, settings: Settings, logger: BotLogger): BotRuntime {
-  const client = new SupClient({ host: settings.host, port: settings.port, username: plan.username });
+  const client = new SupClient({ host: settings.host, port: settings.port, tls: settings.tls, username: plan.username });
   try {
     return new BotRuntime({
       client,
@@ -152,8 +154,9 @@ async function runBots(plans: BotPlan[], flags: BotFlags, settings: Settings, io
 async function runBotsLogging(plans: BotPlan[], flags: BotFlags, settings: Settings, io: CliIo, log: BotLogger): Promise<void> {
   let server: SupServer | undefined;
   if (flags.embeddedServer) {
+    const { config, file } = settings.loaded;
     const logger = childLogger(log, { component: 'server' });
-    server = await startAnnouncedServer({ ...standaloneOptions(settings.loaded.config.server), host: settings.host, port: settings.port, logger }, io);
+    server = await startAnnouncedServer({ ...serverOptionsFrom({}, standaloneOptions(config.server), file, io.cwd), host: settings.host, port: settings.port, logger }, io);
     settings = { ...settings, port: server.address!.port };
   }
   const runtimes = plans.map((plan) =>

@@ -1,8 +1,9 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { CliIo } from '../io.js';
 import { parsePort } from '../option-parsers.js';
+import { addTlsOptions, type TlsFlags } from '../tls-options.js';
 
-export interface BotFlags {
+export interface BotFlags extends TlsFlags {
   host?: string;
   port?: number;
   user?: string;
@@ -39,8 +40,7 @@ export const DEFAULT_BOT_NAME = 'sup-bot';
 export const DEFAULT_STATE_DIR = '.sup-state';
 
 export function registerBotCommand(program: Command, io: CliIo): void {
-  const bot = program
-    .command('bot')
+  const bot = addTlsOptions(program.command('bot'))
     .description('run a bot: plugin modules from the arguments, or the "bot" section of the config file')
     .argument('[module...]', 'plugin modules: file paths or package names')
     .option('-H, --host <host>', 'server host (env SUP_HOST; default: 127.0.0.1)')

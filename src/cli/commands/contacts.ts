@@ -3,6 +3,7 @@ import { addCommonOptions } from '../common-options.js';
 import { writeLine, type CliIo } from '../io.js';
 import { ephemeralName, withSession } from '../session.js';
 import { resolveSettings, type CommonFlags } from '../settings.js';
+import { withoutClientCertificate } from '../tls-options.js';
 
 export function registerContactsCommand(program: Command, io: CliIo): void {
   addCommonOptions(program.command('contacts').description('list online users, one per line, sorted')).action(
@@ -10,7 +11,7 @@ export function registerContactsCommand(program: Command, io: CliIo): void {
       const settings = await resolveSettings(flags, io);
       const username = flags.user ?? ephemeralName();
       const contacts = await withSession(
-        settings,
+        flags.user === undefined ? withoutClientCertificate(settings) : settings,
         io,
         { username, reconnect: false, deadline: true, progress: !settings.quiet && !settings.json, workEndsOnShutdown: false },
         (client) => client.contacts(),

@@ -9,6 +9,7 @@ import { CliError } from '../cli-error.js';
 import type { SupConfig } from '../config.js';
 import { ExitCode } from '../exit-codes.js';
 import { formatHostPort, whenAborted, writeLine, type CliIo } from '../io.js';
+import { serverOptionsFrom, type StandaloneSection } from '../server-options.js';
 import { loadConfigFor } from '../settings.js';
 import type { ServerFlags } from './server.js';
 
@@ -16,7 +17,7 @@ export async function runServerCommand(
   { config: configFlag, logFormat, cluster: clusterFlag, clusterName, workers, ...flags }: ServerFlags,
   io: CliIo,
 ): Promise<void> {
-  const { config } = await loadConfigFor(configFlag, io);
+  const { config, file } = await loadConfigFor(configFlag, io);
   const { cluster: clusterConfig, clusterName: clusterNameConfig, workers: workersConfig } = config.server ?? {};
   const serverConfig = standaloneOptions(config.server);
   const urls = clusterFlag ?? nonEmpty(io.env.SUP_CLUSTER) ?? [clusterConfig ?? []].flat().join(',');
@@ -32,7 +33,7 @@ export async function runServerCommand(
   }
   const logger = createLineLogger((line) => writeLine(io.stderr, line), logFormat);
   const link = urls === '' ? undefined : await joinCluster(urls, clusterName ?? clusterNameConfig, logger);
-  const server = await startAnnouncedServer({ ...serverConfig, ...definedOnly(flags), logger, cluster: link }, io, !cluster.isWorker);
+  const server = await startAnnouncedServer({ ...serverOptionsFrom(flags, serverConfig, file, io.cwd), logger, cluster: link }, io, !cluster.isWorker);
   await whenAborted(io.shutdown);
   try {
     await stopAnnouncedServer(server);
@@ -53,7 +54,7 @@ async function joinCluster(urls: string, name: string | undefined, logger: Serve
 }
 
 /** The config's `server` section less its cluster keys: what a server on its own (an embedded one too) takes. */
-export function standaloneOptions(section: SupConfig['server'] = {}): SupServerOptions {
+export function standaloneOptions(section: SupConfig['server'] = {}): StandaloneSection {
   const { cluster: _cluster, clusterName: _clusterName, workers: _workers, ...options } = section;
   return options;
 }
@@ -101,8 +102,4 @@ function serverFailure(error: unknown, exitCode: ExitCode): unknown {
 
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value === '' ? undefined : value;
-}
-
-function definedOnly<T extends object>(values: T): Partial<T> {
-  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) as Partial<T>;
 }

@@ -5,6 +5,7 @@ import { ExitCode } from '../exit-codes.js';
 import { writeLine, type CliIo } from '../io.js';
 import { ephemeralName, withSession } from '../session.js';
 import { requireUsername, resolveSettings, type CommonFlags } from '../settings.js';
+import { withoutClientCertificate } from '../tls-options.js';
 
 export function registerStatusCommand(program: Command, io: CliIo): void {
   addCommonOptions(
@@ -16,7 +17,7 @@ export function registerStatusCommand(program: Command, io: CliIo): void {
     requireUsername(user, 'the <user> argument');
     const settings = await resolveSettings(flags, io);
     const online = await withSession(
-      settings,
+      flags.user === undefined ? withoutClientCertificate(settings) : settings,
       io,
       {
         username: flags.user ?? ephemeralName(),

@@ -42,7 +42,7 @@ export interface CompletionSpec {
 // Online users are offered for a recipient or a sender, not for --user: a name online is taken.
 const USER_ARGUMENTS = new Set(['user', 'to']);
 const USER_OPTIONS = new Set(['from']);
-const FILE_VALUES = new Set(['config', 'stateDir', 'module', 'file']);
+const FILE_VALUES = new Set(['config', 'stateDir', 'module', 'file', 'tlsCa', 'tlsCert', 'tlsKey', 'tlsClientCa']);
 const CONNECTION_OPTIONS = new Set(['host', 'port', 'config']);
 
 /** Walks the commander program: its commands (help included), options and arguments. */
