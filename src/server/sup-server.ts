@@ -1,9 +1,7 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { ClientCommand, ClientFrameScanner } from '../protocol/client-frames.js';
-import { FrameKind } from '../protocol/frame-decoder.js';
-import { encodeContacts, encodeRecvPrefix, encodeStatus } from '../protocol/server-frames.js';
+import type { FrameKind } from '../protocol/frame-decoder.js';
+import { encodeStatus } from '../protocol/server-frames.js';
 import { Status } from '../protocol/status.js';
-import { isValidUsername } from '../protocol/username.js';
 import { AddressLimits } from './address-limits.js';
 import { ClusterRouting } from './cluster-routing.js';
 import { Connection } from './connection.js';
@@ -11,9 +9,8 @@ import { ConnectionGroup } from './connection-group.js';
 import { ServerCounters, type SupServerCounters } from './counters.js';
 import { Deadlines } from './deadlines.js';
 import { fitConnectionsToDescriptors, REFUSALS_LINGERING_MAX } from './descriptor-limit.js';
-import { reply } from './status-queue.js';
 import { ServerListenError } from './errors.js';
-import { frameCommandName } from './frame-command.js';
+import { FrameAnswers } from './frame-answers.js';
 import { IdleReaper } from './idle-reaper.js';
 import { OutputBudget } from './output-budget.js';
 import { drainConnections, NOTHING_DRAINED, type ShutdownSummary } from './shutdown.js';
@@ -22,18 +19,9 @@ import { silentServerLogger, type ServerLogger } from './logger.js';
 import type { MetricsEndpoint } from './metrics.js';
 import { LocalPresence, type Presence } from './presence.js';
 import type { TlsAcceptor } from './tls.js';
-import { mayTakeName, resolveSecuritySettings, type SecuritySettings } from './tls-options.js';
+import { resolveSecuritySettings, type SecuritySettings } from './tls-options.js';
 
-const OK = encodeStatus(Status.Ok);
-const ONLINE = encodeStatus(Status.Online);
-const OFFLINE = encodeStatus(Status.Offline);
-const MALFORMED = encodeStatus(Status.Malformed);
-const NOT_ONLINE = encodeStatus(Status.UserNotOnline);
-const NOT_LOGGED_IN = encodeStatus(Status.NotLoggedIn);
-const TOO_LONG = encodeStatus(Status.MessageTooLong);
-const INTERNAL_ERROR = encodeStatus(Status.InternalError);
 const SERVER_FULL = encodeStatus(Status.ServerFull);
-const NOT_AUTHORIZED = encodeStatus(Status.NotAuthorized);
 // A refused connection gets this long to read its 201 before it is cut.
 const REFUSAL_LINGER_MS = 1_000;
 
@@ -59,7 +47,6 @@ export class SupServer {
   readonly #server: Server;
   readonly #group: ConnectionGroup;
   readonly #loginDeadlines: Deadlines<Connection>;
-  readonly #scanner = new ClientFrameScanner();
   readonly #security: SecuritySettings;
   readonly #addresses: AddressLimits;
   readonly #counters = new ServerCounters();
@@ -73,8 +60,7 @@ export class SupServer {
   readonly #maxConnections: number;
   // Only in cluster mode; the single-process paths never touch it.
   readonly #cluster: ClusterRouting | undefined;
-  #contactsNames: readonly string[] | undefined;
-  #contactsFrame: Buffer | undefined;
+  readonly #answers: FrameAnswers;
   #closing: Promise<void> | undefined;
   #shuttingDown: Promise<ShutdownSummary> | undefined;
 
@@ -100,7 +86,7 @@ export class SupServer {
     this.#server.on('error', ignore);
     const handler = {
       frame: (connection: Connection, kind: FrameKind, bytes: Buffer, start: number, end: number) =>
-        this.#answer(connection, kind, bytes, start, end),
+        this.#answers.answer(connection, kind, bytes, start, end),
       offline: (connection: Connection) => this.#offline(connection),
       closed: (connection: Connection) => this.#connections.delete(connection),
       slowConsumer: (connection: Connection) => this.#cutOff(connection, 'max-output-bytes'),
@@ -121,6 +107,15 @@ export class SupServer {
         loggedIn: (connection) => this.#loginDeadlines.cancel(connection.loginTicket),
       });
     }
+    this.#answers = new FrameAnswers({
+      presence: this.#presence,
+      cluster: this.#cluster,
+      counters: this.#counters,
+      log: this.#log,
+      loginDeadlines: this.#loginDeadlines,
+      reserve: this.#security.reserve,
+      certificateNames: this.#certificateNames,
+    });
   }
 
   /**
@@ -355,152 +350,6 @@ export class SupServer {
     this.#presence.release(connection.username, connection);
     return released;
   }
-
-  #answer(connection: Connection, kind: FrameKind, bytes: Buffer, start: number, end: number): void {
-    try {
-      this.#dispatch(connection, kind, bytes, start, end);
-    } catch (error) {
-      // A bug answering one frame must not take the server down or stall the connection.
-      this.#reject(connection, Status.InternalError, INTERNAL_ERROR);
-      this.#log.error('frame-failed', {
-        command: frameCommandName(bytes, start, end),
-        user: connection.username,
-        error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
-      });
-    }
-  }
-
-  #dispatch(connection: Connection, kind: FrameKind, bytes: Buffer, start: number, end: number): void {
-    if (kind === FrameKind.Oversized) {
-      this.#reject(connection, Status.MessageTooLong, TOO_LONG);
-      return;
-    }
-    const scanner = this.#scanner;
-    const command = scanner.scan(bytes, start, end);
-    if (command === ClientCommand.Malformed) {
-      this.#reject(connection, Status.Malformed, MALFORMED);
-      return;
-    }
-    if (command === ClientCommand.Login) {
-      const answer = this.#login(connection, bytes.toString('latin1', scanner.argumentStart, end));
-      if (answer !== undefined) reply(connection, answer);
-      return;
-    }
-    const username = connection.username;
-    if (username === undefined) {
-      this.#reject(connection, Status.NotLoggedIn, NOT_LOGGED_IN);
-      return;
-    }
-    if (this.#cluster !== undefined && command !== ClientCommand.Send) {
-      this.#clusterCommand(this.#cluster, connection, username, command, bytes, scanner.argumentStart, end);
-      return;
-    }
-    switch (command) {
-      case ClientCommand.Send:
-        this.#send(connection, username, bytes, scanner.argumentStart, scanner.messageStart, end);
-        return;
-      case ClientCommand.GetContacts:
-        connection.write(OK);
-        connection.write(this.#contacts());
-        return;
-      case ClientCommand.Contact:
-        connection.write(this.#presence.lookup(bytes.toString('latin1', scanner.argumentStart, end)) ? ONLINE : OFFLINE);
-        return;
-      case ClientCommand.Quit:
-        if (!nameIs(username, bytes, scanner.argumentStart, end)) {
-          this.#reject(connection, Status.UsernameMismatch, encodeStatus(Status.UsernameMismatch));
-          return;
-        }
-        this.#presence.release(username, connection);
-        connection.write(OK);
-        connection.end();
-        return;
-    }
-  }
-
-  /** `send <to> <message>`, with the name at `bytes[toStart, messageStart - 1)` and the message up to `end`. */
-  #send(sender: Connection, username: string, bytes: Buffer, toStart: number, messageStart: number, end: number): void {
-    const toEnd = messageStart - 1;
-    let recipient = sender.lastRecipient;
-    // A name keeps its holder from login to going offline, so the last recipient stands while it is online.
-    if (recipient === undefined || !recipient.online || !nameIs(recipient.username!, bytes, toStart, toEnd)) {
-      recipient = this.#presence.lookup(bytes.toString('latin1', toStart, toEnd));
-      sender.lastRecipient = recipient;
-    }
-    const prefix = (sender.recvPrefix ??= encodeRecvPrefix(username));
-    if (recipient === undefined && this.#cluster !== undefined) {
-      this.#cluster.send(sender, prefix, bytes, toStart, messageStart, end);
-      return;
-    }
-    if (recipient !== undefined && recipient.deliverRecv(prefix, bytes, messageStart, end)) {
-      this.#counters.messagesDelivered++;
-      reply(sender, OK);
-      return;
-    }
-    this.#counters.sendsOffline++;
-    reply(sender, NOT_ONLINE);
-  }
-
-  #reject(connection: Connection, status: string, frame: Buffer): void {
-    ServerCounters.add(this.#counters.framesRejected, status);
-    reply(connection, frame);
-  }
-
-  /** Contacts, contact and quit on a cluster node: each asks the cluster. */
-  #clusterCommand(
-    cluster: ClusterRouting,
-    connection: Connection,
-    username: string,
-    command: ClientCommand,
-    bytes: Buffer,
-    argumentStart: number,
-    end: number,
-  ): void {
-    if (command === ClientCommand.GetContacts) cluster.contacts(connection);
-    else if (command === ClientCommand.Contact) cluster.contact(connection, bytes.toString('latin1', argumentStart, end));
-    else if (!nameIs(username, bytes, argumentStart, end)) this.#reject(connection, Status.UsernameMismatch, encodeStatus(Status.UsernameMismatch));
-    else cluster.quit(connection, username);
-  }
-
-  /** The status to answer a login with; undefined when a cluster node answers it later. */
-  #login(connection: Connection, username: string): Buffer | undefined {
-    if (connection.username !== undefined) return this.#refuseLogin(Status.AlreadyLoggedIn);
-    if (!isValidUsername(username)) return this.#refuseLogin(Status.UsernameInvalid);
-    const certificateName = this.#certificateNames.get(connection);
-    const reserve = this.#security.reserve;
-    if ((certificateName !== undefined || reserve.size > 0) && !mayTakeName(username, certificateName, reserve)) {
-      this.#log.warn('login-refused', {
-        status: Status.NotAuthorized,
-        user: username,
-        certificate: certificateName ?? null,
-        address: connection.socket.remoteAddress,
-      });
-      ServerCounters.add(this.#counters.loginsRefused, Status.NotAuthorized);
-      return NOT_AUTHORIZED;
-    }
-    if (this.#cluster !== undefined) {
-      this.#cluster.login(connection, username);
-      return undefined;
-    }
-    if (!this.#presence.claim(username, connection)) return this.#refuseLogin(Status.UsernameTaken);
-    connection.username = username;
-    this.#loginDeadlines.cancel(connection.loginTicket);
-    return OK;
-  }
-
-  #refuseLogin(status: typeof Status.AlreadyLoggedIn | typeof Status.UsernameInvalid | typeof Status.UsernameTaken): Buffer {
-    ServerCounters.add(this.#counters.loginsRefused, status);
-    return encodeStatus(status);
-  }
-
-  #contacts(): Buffer {
-    const names = this.#presence.sortedNames();
-    if (names !== this.#contactsNames || !this.#contactsFrame) {
-      this.#contactsNames = names;
-      this.#contactsFrame = encodeContacts(names);
-    }
-    return this.#contactsFrame;
-  }
 }
 
 function ignore(): void {}
@@ -512,15 +361,6 @@ function isLoopback(address: string): boolean {
 
 function destroyConnection(connection: Connection): void {
   connection.destroy();
-}
-
-/** True when `bytes[start, end)` spells `name` (names are ASCII, so one byte per character). */
-function nameIs(name: string, bytes: Buffer, start: number, end: number): boolean {
-  if (name.length !== end - start) return false;
-  for (let i = 0; i < name.length; i++) {
-    if (bytes[start + i] !== name.charCodeAt(i)) return false;
-  }
-  return true;
 }
 
 function listenFailure(host: string, port: number, error: NodeJS.ErrnoException): string {
