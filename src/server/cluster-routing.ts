@@ -6,13 +6,9 @@ import type { Connection } from './connection.js';
 import type { ServerLogger } from './logger.js';
 import type { Presence } from './presence.js';
 import { reply, StatusQueue, type DeliveryAnswers } from './status-queue.js';
+import { INTERNAL_ERROR, NOT_ONLINE, OFFLINE, OK, ONLINE } from './status-frames.js';
 
-const OK = encodeStatus(Status.Ok);
-const ONLINE = encodeStatus(Status.Online);
-const OFFLINE = encodeStatus(Status.Offline);
 const TAKEN = encodeStatus(Status.UsernameTaken);
-const NOT_ONLINE = encodeStatus(Status.UserNotOnline);
-const INTERNAL_ERROR = encodeStatus(Status.InternalError);
 const EMPTY = Buffer.alloc(0);
 const ANSWERS: DeliveryAnswers = { delivered: OK, notOnline: NOT_ONLINE, error: INTERNAL_ERROR };
 

@@ -11,16 +11,12 @@ import { frameCommandName } from './frame-command.js';
 import type { ServerLogger } from './logger.js';
 import type { Presence } from './presence.js';
 import { reply } from './status-queue.js';
+import { INTERNAL_ERROR, NOT_ONLINE, OFFLINE, OK, ONLINE } from './status-frames.js';
 import { mayTakeName } from './tls-options.js';
 
-const OK = encodeStatus(Status.Ok);
-const ONLINE = encodeStatus(Status.Online);
-const OFFLINE = encodeStatus(Status.Offline);
 const MALFORMED = encodeStatus(Status.Malformed);
-const NOT_ONLINE = encodeStatus(Status.UserNotOnline);
 const NOT_LOGGED_IN = encodeStatus(Status.NotLoggedIn);
 const TOO_LONG = encodeStatus(Status.MessageTooLong);
-const INTERNAL_ERROR = encodeStatus(Status.InternalError);
 const NOT_AUTHORIZED = encodeStatus(Status.NotAuthorized);
 
 /** The server's parts that answering a frame reads and changes. */
