@@ -6,7 +6,10 @@ import { CliError } from './cli-error.js';
 import { loadConfig, type LoadedConfig } from './config.js';
 import { ExitCode } from './exit-codes.js';
 import type { CliIo } from './io.js';
-import { resolveClientTls, type TlsFlags } from './tls-options.js';
+import { describeOrigin, type Origin } from './origin.js';
+import { locateClientTls, readClientTls, type ClientTlsSources, type TlsFlags } from './tls-options.js';
+
+export { describeOrigin, type Origin } from './origin.js';
 import type { ClientTlsOptions } from '../client/node-transport.js';
 
 /** The flags every client command takes. */
@@ -20,27 +23,6 @@ export interface CommonFlags extends TlsFlags {
   quiet?: boolean;
 }
 
-/** Where a setting came from: the answer to "why is it using port 7000?". */
-export type Origin =
-  | { from: 'flag'; flag: string }
-  | { from: 'env'; name: string }
-  | { from: 'file'; file: string; key: string }
-  | { from: 'default' };
-
-/** The origin in words: `--port`, `SUP_PORT`, `"port" in /etc/sup.config.json`, `default`. */
-export function describeOrigin(origin: Origin): string {
-  switch (origin.from) {
-    case 'flag':
-      return origin.flag;
-    case 'env':
-      return origin.name;
-    case 'file':
-      return `"${origin.key}" in ${origin.file}`;
-    case 'default':
-      return 'default';
-  }
-}
-
 export interface Settings {
   host: string;
   port: number;
@@ -49,6 +31,8 @@ export interface Settings {
   timeoutMs: number;
   /** TLS settings with the PEM files read; undefined for plain TCP. */
   tls: true | ClientTlsOptions | undefined;
+  /** Whether TLS is on and which files it uses, each with where it came from. */
+  tlsSources: ClientTlsSources;
   json: boolean;
   quiet: boolean;
   loaded: LoadedConfig;
@@ -97,12 +81,14 @@ export async function resolveSettings(flags: CommonFlags, io: CliIo): Promise<Se
     [() => config.timeout, inFile('timeout')],
     [() => DEFAULT_TIMEOUT_MS, DEFAULT],
   )!;
+  const tlsSources = locateClientTls(flags, io.env, config.tls, loaded.file, io.cwd);
   return {
     host: host.value,
     port: port.value,
     user: user?.value,
     timeoutMs: timeout.value,
-    tls: await resolveClientTls(flags, io.env, config.tls, loaded.file, io.cwd),
+    tls: await readClientTls(tlsSources),
+    tlsSources,
     json: flags.json ?? false,
     quiet: flags.quiet ?? false,
     loaded,

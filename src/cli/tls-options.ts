@@ -5,6 +5,7 @@ import type { ClientTlsOptions } from '../client/node-transport.js';
 import { CliError } from './cli-error.js';
 import type { SupConfig } from './config.js';
 import { ExitCode } from './exit-codes.js';
+import { describeOrigin, type Origin } from './origin.js';
 
 /** The TLS flags of every command that connects. */
 export interface TlsFlags {
@@ -22,38 +23,60 @@ export function addTlsOptions(command: Command): Command {
     .option('--tls-key <file>', 'PEM private key of --tls-cert (env SUP_TLS_KEY)');
 }
 
-type PemSource = { file: string; from: string };
+/** A PEM file to read and where its path came from. */
+export type PemSource = { file: string; origin: Origin };
+
+/** Whether TLS is on (and what turned it on) and which PEM files it uses: what `sup config` shows. */
+export interface ClientTlsSources {
+  on: Origin | undefined;
+  ca?: PemSource;
+  cert?: PemSource;
+  key?: PemSource;
+}
 
 /**
- * The client's TLS settings: each of CA, certificate and key from its flag (relative to
- * the working directory), else its env var, else the config's `tls` (relative to the
- * config file). Any of them, or `--tls`, or `"tls": true`, turns TLS on. Files are read
- * here, so a missing one stops the command with exit 2 naming it.
+ * Where the client's TLS settings come from: each of CA, certificate and key from its flag
+ * (relative to the working directory), else its env var, else the config's `tls` (relative
+ * to the config file). Any of them, or `--tls`, or `"tls": true`, turns TLS on.
  */
-export async function resolveClientTls(
+export function locateClientTls(
   flags: TlsFlags,
   env: NodeJS.ProcessEnv,
   configured: SupConfig['tls'],
   configFile: string | undefined,
   cwd: string,
-): Promise<true | ClientTlsOptions | undefined> {
+): ClientTlsSources {
   const section = typeof configured === 'object' ? configured : {};
   const configDir = configFile === undefined ? cwd : dirname(configFile);
   const pick = (flag: string | undefined, flagName: string, envName: string, key: 'ca' | 'cert' | 'key'): PemSource | undefined => {
-    if (flag !== undefined) return { file: resolve(cwd, flag), from: flagName };
+    if (flag !== undefined) return { file: resolve(cwd, flag), origin: { from: 'flag', flag: flagName } };
     const fromEnv = env[envName];
-    if (fromEnv !== undefined && fromEnv !== '') return { file: resolve(cwd, fromEnv), from: envName };
+    if (fromEnv !== undefined && fromEnv !== '') return { file: resolve(cwd, fromEnv), origin: { from: 'env', name: envName } };
     const fromConfig = section[key];
-    return fromConfig === undefined ? undefined : { file: resolve(configDir, fromConfig), from: `"tls.${key}" in ${configFile}` };
+    if (fromConfig === undefined) return undefined;
+    return { file: resolve(configDir, fromConfig), origin: { from: 'file', file: configFile ?? '', key: `tls.${key}` } };
   };
   const ca = pick(flags.tlsCa, '--tls-ca', 'SUP_TLS_CA', 'ca');
   const cert = pick(flags.tlsCert, '--tls-cert', 'SUP_TLS_CERT', 'cert');
   const key = pick(flags.tlsKey, '--tls-key', 'SUP_TLS_KEY', 'key');
   if ((cert === undefined) !== (key === undefined)) {
-    const [given, missing] = cert === undefined ? [key!.from, '--tls-cert (or SUP_TLS_CERT)'] : [cert.from, '--tls-key (or SUP_TLS_KEY)'];
-    throw new CliError(ExitCode.Usage, `a client certificate needs its key and the key its certificate: ${given} is given, ${missing} is not`);
+    const [given, missing] = cert === undefined ? [key!, '--tls-cert (or SUP_TLS_CERT)'] : [cert, '--tls-key (or SUP_TLS_KEY)'];
+    throw new CliError(
+      ExitCode.Usage,
+      `a client certificate needs its key and the key its certificate: ${describeOrigin(given.origin)} is given, ${missing} is not`,
+    );
   }
-  if (ca === undefined && cert === undefined) return flags.tls === true || configured === true ? true : undefined;
+  const on: Origin | undefined =
+    flags.tls === true
+      ? { from: 'flag', flag: '--tls' }
+      : (ca?.origin ?? cert?.origin ?? (configured === true ? { from: 'file', file: configFile ?? '', key: 'tls' } : undefined));
+  return { on, ...(ca && { ca }), ...(cert && { cert }), ...(key && { key }) };
+}
+
+/** The client's TLS options with the PEM files read, so a missing one stops the command with exit 2 naming it. */
+export async function readClientTls({ on, ca, cert, key }: ClientTlsSources): Promise<true | ClientTlsOptions | undefined> {
+  if (on === undefined) return undefined;
+  if (ca === undefined && cert === undefined) return true;
   const options: ClientTlsOptions = {};
   if (ca !== undefined) options.ca = await readPem(ca);
   if (cert !== undefined) options.cert = await readPem(cert);
@@ -61,13 +84,13 @@ export async function resolveClientTls(
   return options;
 }
 
-async function readPem({ file, from }: PemSource): Promise<Buffer> {
+async function readPem({ file, origin }: PemSource): Promise<Buffer> {
   try {
     return await readFile(file);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : (error as Error).message;
-    throw new CliError(ExitCode.Usage, `cannot read ${file} (from ${from}): ${why}`, { cause: error });
+    throw new CliError(ExitCode.Usage, `cannot read ${file} (from ${describeOrigin(origin)}): ${why}`, { cause: error });
   }
 }
 

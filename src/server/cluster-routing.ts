@@ -3,6 +3,7 @@ import { Status } from '../protocol/status.js';
 import { isValidUsername } from '../protocol/username.js';
 import type { ClusterLink, LocalSide } from './cluster-link.js';
 import type { Connection } from './connection.js';
+import { ServerCounters } from './counters.js';
 import type { ServerLogger } from './logger.js';
 import type { Presence } from './presence.js';
 import { reply, StatusQueue, type DeliveryAnswers } from './status-queue.js';
@@ -10,13 +11,14 @@ import { INTERNAL_ERROR, NOT_ONLINE, OFFLINE, OK, ONLINE } from './status-frames
 
 const TAKEN = encodeStatus(Status.UsernameTaken);
 const EMPTY = Buffer.alloc(0);
-const ANSWERS: DeliveryAnswers = { delivered: OK, notOnline: NOT_ONLINE, error: INTERNAL_ERROR };
 
 /** What the cluster paths need of the server they serve. */
 export interface RoutingHost {
   readonly presence: Presence<Connection>;
   readonly connections: ReadonlySet<Connection>;
   readonly log: ServerLogger;
+  /** What `/metrics` exports: remote sends and refused logins count here as local ones do. */
+  readonly counters: ServerCounters;
   /** A login succeeded: stop its login timeout. */
   loggedIn(connection: Connection): void;
 }
@@ -29,17 +31,29 @@ export interface RoutingHost {
 export class ClusterRouting implements LocalSide {
   readonly #link: ClusterLink;
   readonly #host: RoutingHost;
+  readonly #answers: DeliveryAnswers;
 
   constructor(link: ClusterLink, host: RoutingHost) {
     this.#link = link;
     this.#host = host;
+    const { counters } = host;
+    this.#answers = {
+      delivered: OK,
+      notOnline: NOT_ONLINE,
+      error: INTERNAL_ERROR,
+      tally: (outcome) => {
+        if (outcome === true) counters.messagesDelivered++;
+        else if (outcome === false) counters.sendsOffline++;
+        else ServerCounters.add(counters.framesRejected, Status.InternalError);
+      },
+    };
     link.attach(this);
   }
 
   /** `login <name>` once the name is valid, free here, and the connection not logged in. */
   login(connection: Connection, name: string): void {
     if (this.#host.presence.lookup(name) !== undefined) {
-      reply(connection, TAKEN);
+      this.#refuseTaken(connection);
       return;
     }
     connection.suspend();
@@ -55,10 +69,11 @@ export class ClusterRouting implements LocalSide {
           reply(connection, OK);
         } else if (outcome === 'unavailable') {
           this.#host.log.warn('login-refused', { reason: 'cluster-unavailable' });
+          ServerCounters.add(this.#host.counters.framesRejected, Status.InternalError);
           reply(connection, INTERNAL_ERROR);
         } else {
           if (outcome === 'ok') void this.#link.release(name);
-          reply(connection, TAKEN);
+          this.#refuseTaken(connection);
         }
         connection.resume();
       },
@@ -75,6 +90,7 @@ export class ClusterRouting implements LocalSide {
       return;
     }
     if (!isValidUsername(to)) {
+      this.#answers.tally!(false);
       reply(sender, NOT_ONLINE);
       return;
     }
@@ -87,7 +103,9 @@ export class ClusterRouting implements LocalSide {
         if (holder !== undefined) this.#forward(sender, holder, to, prefix, message, 0, message.length);
         else {
           const recipient = this.#host.presence.lookup(to);
-          reply(sender, recipient !== undefined && recipient.deliverRecv(prefix, message, 0, message.length) ? OK : NOT_ONLINE);
+          const delivered = recipient !== undefined && recipient.deliverRecv(prefix, message, 0, message.length);
+          this.#answers.tally!(delivered);
+          reply(sender, delivered ? OK : NOT_ONLINE);
         }
         sender.resume();
       },
@@ -160,11 +178,17 @@ export class ClusterRouting implements LocalSide {
   }
 
   #forward(sender: Connection, node: string, to: string, prefix: Buffer, message: Buffer, start: number, end: number): void {
-    const queue = (sender.statuses ??= new StatusQueue(sender, ANSWERS));
+    const queue = (sender.statuses ??= new StatusQueue(sender, this.#answers));
     this.#link.deliver(node, to, prefix, message, start, end, queue, queue.reserve());
   }
 
+  #refuseTaken(connection: Connection): void {
+    ServerCounters.add(this.#host.counters.loginsRefused, Status.UsernameTaken);
+    reply(connection, TAKEN);
+  }
+
   #failed(connection: Connection): void {
+    ServerCounters.add(this.#host.counters.framesRejected, Status.InternalError);
     reply(connection, INTERNAL_ERROR);
     connection.resume();
   }

@@ -22,6 +22,8 @@ export interface DeliveryAnswers {
   readonly delivered: Buffer;
   readonly notOnline: Buffer;
   readonly error: Buffer;
+  /** Told each outcome as it is answered: what the server's counters need. */
+  readonly tally?: (outcome: boolean | 'error') => void;
 }
 
 /**
@@ -68,6 +70,7 @@ export class StatusQueue implements DeliverySink {
 
   settle(ticket: number, outcome: boolean | 'error'): void {
     const answers = this.#answers;
+    answers.tally?.(outcome);
     this.fill(ticket, outcome === 'error' ? answers.error : outcome ? answers.delivered : answers.notOnline);
   }
 

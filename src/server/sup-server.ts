@@ -104,6 +104,7 @@ export class SupServer {
         presence: this.#presence,
         connections: this.#connections,
         log: this.#log,
+        counters: this.#counters,
         loggedIn: (connection) => this.#loginDeadlines.cancel(connection.loginTicket),
       });
     }

@@ -318,6 +318,7 @@ describe('sup config', { timeout: 10_000 }, () => {
       ['user', 'envy', 'SUP_USER'],
       ['timeout', '42', '--timeout'],
       ['config', file, `found searching up from ${cwd}`],
+      ['tls', 'off', 'default'],
     ]);
   });
 
@@ -332,7 +333,23 @@ describe('sup config', { timeout: 10_000 }, () => {
       user: { value: 'flagged', from: 'flag', flag: '--user' },
       timeout: { value: 10000, from: 'default' },
       config: { value: file, from: 'flag', flag: '--config' },
+      tls: { value: 'off', from: 'default' },
     });
+  });
+
+  test('when TLS files come from the config file, a flag and the env, then each is shown with its origin', async (t) => {
+    const cwd = tempDir(t);
+    const file = write(cwd, 'sup.config.json', JSON.stringify({ tls: { ca: 'certs/ca.pem' } }));
+    for (const name of ['alice.pem', 'alice.key']) write(cwd, name, 'not read until a connection is made, but it must exist');
+    mkdirSync(join(cwd, 'certs'));
+    write(cwd, 'certs/ca.pem', 'ca');
+    const result = await runSup(['config', '--json', '--tls-cert', 'alice.pem'], t, { cwd, env: { SUP_TLS_KEY: 'alice.key' } });
+    assert.equal(result.code, 0, result.stderr);
+    const shown = JSON.parse(result.stdout) as Record<string, unknown>;
+    assert.deepEqual(shown.tls, { value: 'on', from: 'file', file, key: 'tls.ca' });
+    assert.deepEqual(shown['tls.ca'], { value: join(cwd, 'certs', 'ca.pem'), from: 'file', file, key: 'tls.ca' });
+    assert.deepEqual(shown['tls.cert'], { value: join(cwd, 'alice.pem'), from: 'flag', flag: '--tls-cert' });
+    assert.deepEqual(shown['tls.key'], { value: join(cwd, 'alice.key'), from: 'env', name: 'SUP_TLS_KEY' });
   });
 
   test('when no config file and no user are given, then it says none was found and shows the OS login name', async (t) => {

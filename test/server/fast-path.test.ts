@@ -73,7 +73,9 @@ describe('SupServer routing fast path', options, () => {
     }
   });
 
-  test('when a send is acknowledged, then its recv frame was already handed to the recipient socket', async (t) => {
+  // Through the spread cluster's proxy, recv and ack take different hops, so read order is not pinned there.
+  const clustered = process.env.SUP_TEST_CLUSTER ? 'recv and ack cross different proxy hops on a spread cluster' : false;
+  test('when a send is acknowledged, then its recv frame was already handed to the recipient socket', { skip: clustered }, async (t) => {
     const { port } = await startServer(t);
     const sender = await loggedIn(port, t, 'sender');
     const receiver = await loggedIn(port, t, 'receiver');

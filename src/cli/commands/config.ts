@@ -15,7 +15,8 @@ export function registerConfigCommand(program: Command, io: CliIo): void {
     const settings = await resolveSettings(flags, io);
     const file = settings.loaded.file;
     const osName = osLoginName(io.env);
-    const shown: Record<'host' | 'port' | 'user' | 'timeout' | 'config', Shown> = {
+    const { tlsSources } = settings;
+    const shown: Record<string, Shown> = {
       host: { value: settings.host, ...settings.origins.host },
       port: { value: settings.port, ...settings.origins.port },
       user:
@@ -26,15 +27,21 @@ export function registerConfigCommand(program: Command, io: CliIo): void {
             : { value: null, from: 'none' },
       timeout: { value: settings.timeoutMs, ...settings.origins.timeoutMs },
       config: { value: file ?? null, ...(configOrigin(flags.config, io) ?? { from: 'search', cwd: io.cwd }) },
+      tls: tlsSources.on === undefined ? { value: 'off', from: 'default' } : { value: 'on', ...tlsSources.on },
     };
+    for (const key of ['ca', 'cert', 'key'] as const) {
+      const source = tlsSources[key];
+      if (source !== undefined) shown[`tls.${key}`] = { value: source.file, ...source.origin };
+    }
     if (settings.json) {
       writeLine(io.stdout, JSON.stringify(shown));
       return;
     }
     if (settings.quiet) return;
+    const keyWidth = Math.max(...Object.keys(shown).map((key) => key.length)) + 2;
     const width = Math.max(...Object.values(shown).map(({ value }) => String(value ?? '-').length));
     for (const [key, setting] of Object.entries(shown)) {
-      writeLine(io.stdout, `${key.padEnd(8)}${String(setting.value ?? '-').padEnd(width)}  ${originText(setting)}`);
+      writeLine(io.stdout, `${key.padEnd(keyWidth)}${String(setting.value ?? '-').padEnd(width)}  ${originText(setting)}`);
     }
   });
 }

@@ -7,7 +7,7 @@ import { NatsServer } from '../../helpers/nats-server.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 // The single-server protocol suites whose assertions are all on the wire (others also inspect one server object's stats).
-const SUITES = ['test/server/commands.test.ts', 'test/server/fast-path.test.ts'];
+const SUITES = ['test/server/commands.test.ts', 'test/server/fast-path.test.ts', 'test/server/fuzz.test.ts'];
 const SAFETY_TIMEOUT_MS = 90_000;
 
 test('when the single-server protocol suites run against two cluster nodes with users spread across them, then every test passes', { timeout: SAFETY_TIMEOUT_MS + 10_000 }, async (t) => {

@@ -53,6 +53,19 @@ describe('a cluster of two nodes on one NATS', { timeout: 60_000 }, () => {
     assert.deepEqual(await second.request(['login alice', 'send alice x']), [TAKEN, 'status 105 Not Logged In']);
   });
 
+  test("when sends cross nodes and a login is refused by the cluster, then the sender's node counts them as it counts local ones", async (t) => {
+    const before = a.server.counters;
+    const dora = await loggedIn(a.port, t, 'dora');
+    await loggedIn(b.port, t, 'eve');
+    assert.deepEqual(await dora.request(['send eve one', 'send eve two', 'send nobody.here x', 'send bad!name x']), [OK, OK, NOT_ONLINE, NOT_ONLINE]);
+    const second = await RawPeer.connect(a.port, t);
+    assert.deepEqual(await second.request('login eve'), [TAKEN]);
+    const after = a.server.counters;
+    assert.equal(after.messagesDelivered - before.messagesDelivered, 2);
+    assert.equal(after.sendsOffline - before.sendsOffline, 2);
+    assert.equal((after.loginsRefused['101'] ?? 0) - (before.loginsRefused['101'] ?? 0), 1);
+  });
+
   test('when a user quits on one node, then the name is free on the other at once', async (t) => {
     const carol = await loggedIn(a.port, t, 'carol');
     assert.deepEqual(await carol.request('quit carol'), [OK]);
