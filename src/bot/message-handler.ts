@@ -162,7 +162,7 @@ export class MessageHandler {
       void base.reply(`Sorry, "${spec.name}" is only for this bot's admins.`).catch(() => {});
       return;
     }
-    const match = spec.pattern === undefined ? null : new RegExp(spec.pattern.source, spec.pattern.flags.replace(/[gy]/g, '')).exec(call.args);
+    const match = spec.pattern === undefined ? null : statelessRegExp(spec.pattern).exec(call.args);
     const fits = spec.pattern === undefined ? call.argv.length >= arity.min && call.argv.length <= arity.max : match !== null;
     if (!fits) {
       void base.reply(`Usage: ${usageLine(spec)}`).catch(() => {});
