@@ -10,6 +10,29 @@ import { loggedIn, startServer } from './start-server.js';
 const options = { timeout: 20_000 };
 const IDLE_MS = 200;
 
+/** Runs `step` again and again, `pauseMs` apart; the returned stop waits for the step in progress (and fails with it). */
+function repeat(step: () => Promise<void>, pauseMs: number): () => Promise<void> {
+  let going = true;
+  const loop = (async () => {
+    while (going) {
+      await step();
+      await new Promise((resolve) => setTimeout(resolve, pauseMs));
+    }
+  })();
+  return async () => {
+    going = false;
+    await loop;
+  };
+}
+
+/** Each silent peer is reaped after at least one timeout: three in a row measure three timeouts without a clock. */
+async function outlastThreeSilentPeers(port: number, t: Parameters<typeof loggedIn>[1]): Promise<void> {
+  for (const name of ['quiet1', 'quiet2', 'quiet3']) {
+    const quiet = await loggedIn(port, t, name);
+    await quiet.closed;
+  }
+}
+
 describe('SupServer idle timeout', options, () => {
   test('when a logged-in connection sends nothing for idleTimeoutMs, then it is closed and its name is free again', async (t) => {
     const { server, port } = await startServer(t, { idleTimeoutMs: IDLE_MS });
@@ -23,20 +46,11 @@ describe('SupServer idle timeout', options, () => {
   test('when a connection keeps sending, then it outlives silent ones by many timeouts', async (t) => {
     const { port } = await startServer(t, { idleTimeoutMs: IDLE_MS });
     const active = await loggedIn(port, t, 'active');
-    let keepGoing = true;
-    const pinging = (async () => {
-      while (keepGoing) {
-        assert.deepEqual(await active.request('contact active'), ['status 001 Online']);
-        await new Promise((resolve) => setTimeout(resolve, IDLE_MS / 8));
-      }
-    })();
-    // Each silent peer is reaped after at least one timeout: three in a row measure three timeouts without a clock.
-    for (const name of ['quiet1', 'quiet2', 'quiet3']) {
-      const quiet = await loggedIn(port, t, name);
-      await quiet.closed;
-    }
-    keepGoing = false;
-    await pinging;
+    const stopPinging = repeat(async () => {
+      assert.deepEqual(await active.request('contact active'), ['status 001 Online']);
+    }, IDLE_MS / 8);
+    await outlastThreeSilentPeers(port, t);
+    await stopPinging();
     assert.equal(active.isClosed, false);
   });
 
@@ -47,10 +61,7 @@ describe('SupServer idle timeout', options, () => {
     const states: SupClientState['type'][] = [];
     client.on('state', (state: SupClientState) => states.push(state.type));
     await client.connect();
-    for (const name of ['quiet1', 'quiet2', 'quiet3']) {
-      const quiet = await loggedIn(port, t, name);
-      await quiet.closed;
-    }
+    await outlastThreeSilentPeers(port, t);
     assert.equal(client.state.type, 'online');
     assert.deepEqual(states.filter((s) => s !== 'online' && s !== 'connecting'), [], `states: ${states.join(', ')}`);
   });
@@ -62,20 +73,12 @@ describe('SupServer idle timeout', options, () => {
     client.on('state', (state: SupClientState) => states.push(state.type));
     await client.connect();
     const talker = await loggedIn(port, t, 'talker');
-    let keepTalking = true;
-    const talking = (async () => {
-      while (keepTalking) {
-        assert.deepEqual(await talker.request('send listener tick'), ['status 000 OK']);
-        await new Promise((resolve) => setTimeout(resolve, IDLE_MS / 10));
-      }
-    })();
+    const stopTalking = repeat(async () => {
+      assert.deepEqual(await talker.request('send listener tick'), ['status 000 OK']);
+    }, IDLE_MS / 10);
     // Heard all the time, it never probes for liveness; it must still speak before the server's timeout.
-    for (const name of ['quiet1', 'quiet2', 'quiet3']) {
-      const quiet = await loggedIn(port, t, name);
-      await quiet.closed;
-    }
-    keepTalking = false;
-    await talking;
+    await outlastThreeSilentPeers(port, t);
+    await stopTalking();
     assert.equal(client.state.type, 'online');
     assert.deepEqual(states.filter((s) => s !== 'online' && s !== 'connecting'), [], `states: ${states.join(', ')}`);
   });
