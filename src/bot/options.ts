@@ -6,12 +6,10 @@ import {
   isObject,
   isRequired,
   isString,
+  isUsername,
   plainPath,
-  show,
-  type Check,
   type Shape,
 } from '../protocol/option-schema.js';
-import { usernameProblem } from '../protocol/username.js';
 import { BotOptionError } from './errors.js';
 
 /** Senders whose messages are handled at the same time. */
@@ -110,11 +108,6 @@ export const BOT_HTTP_SHAPE = {
   port: isRequired(isInteger(0, 65_535)),
   maxBodyBytes: isInteger(1),
 } as const satisfies Shape;
-
-const isUsername: Check = (value, path, style) => {
-  const problem = typeof value === 'string' ? usernameProblem(value) : 'it is not a string';
-  return problem === undefined ? undefined : { path, message: `${style(path)} must be a username, got ${show(value)}: ${problem}` };
-};
 
 /** The bounds of the bot's other options (admins, fallback, the HTTP listener); the CLI's config schema uses these as they are. */
 export const BOT_EXTRAS_SHAPE = {

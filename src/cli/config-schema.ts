@@ -13,6 +13,7 @@ import {
   isObject,
   isOneOrMany,
   isString,
+  isUsername,
   pick,
   type Check,
   type PathStyle,
@@ -62,7 +63,7 @@ export const checkConfig: Check = isObject({
     tlsKey: isString,
     tlsClientCa: isString,
     requireClientCert: isBoolean,
-    reserve: isArrayOf(isString),
+    reserve: isArrayOf(isUsername),
     metrics: isString,
     // How `sup server` runs it, not options of the server itself.
     cluster: isOneOrMany(isString),

@@ -1,3 +1,5 @@
+import { usernameProblem } from './username.js';
+
 /**
  * The checks each layer's option schema is made of (client, server, bot), and that the CLI's
  * config schema composes instead of restating bounds. Pure: a check returns what is wrong, the
@@ -36,6 +38,11 @@ export const isString: Check = (value, path, style) =>
   typeof value === 'string' && value.length > 0 ? undefined : problem(path, style, 'a non-empty string', value);
 
 export const isAnything: Check = () => undefined;
+
+export const isUsername: Check = (value, path, style) => {
+  const why = typeof value === 'string' ? usernameProblem(value) : 'it is not a string';
+  return why === undefined ? undefined : { path, message: `${style(path)} must be a username, got ${show(value)}: ${why}` };
+};
 
 // The checks made by isRequired, so an object check reports their key when it is absent.
 const REQUIRED = new WeakSet<Check>();

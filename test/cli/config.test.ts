@@ -203,6 +203,7 @@ describe('config errors', { timeout: 10_000 }, () => {
     ['a shutdown timeout of 0', 'sup.config.json', '{"bot": {"limits": {"shutdownTimeoutMs": 0}}}', /"bot\.limits\.shutdownTimeoutMs" must be a whole number from 1 to 2147483647, got 0/],
     ['a handler timeout past the timer limit', 'sup.config.json', '{"bot": {"limits": {"handlerTimeoutMs": 3000000000}}}', /"bot\.limits\.handlerTimeoutMs" must be a whole number from 1 to 2147483647/],
     ['an admin that is no username', 'sup.config.json', '{"bot": {"admins": ["two words"]}}', /"bot\.admins\[0\]" must be a username, got "two words": /],
+    ['a reserved name that is no username', 'sup.config.json', '{"server": {"reserve": ["relay", "bad!"]}}', /"server\.reserve\[1\]" must be a username, got "bad!": /],
     ['a fallback that is not a boolean', 'sup.config.json', '{"bot": {"fallback": "no"}}', /"bot\.fallback" must be true or false, got "no"/],
     ['an http listener without a port', 'sup.config.json', '{"bot": {"http": {"host": "127.0.0.1"}}}', /"bot\.http\.port" is required/],
     ['an http port out of range', 'sup.config.json', '{"bot": {"http": {"port": 70000}}}', /"bot\.http\.port" must be a whole number from 0 to 65535, got 70000/],
