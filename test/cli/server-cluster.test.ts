@@ -61,13 +61,14 @@ describe('sup server in cluster mode', { timeout: 60_000 }, () => {
     assert.match(stderr, /cluster name must be 1 to 64 characters from A-Z a-z 0-9 _ -, got "a.b"/);
   });
 
-  test('when the CLI starts, then nothing it loads before cluster mode is asked for imports the NATS client', () => {
+  test('when the CLI starts, then nothing it loads before cluster mode is asked for imports the NATS client or node:cluster', () => {
     const seen = new Set<string>();
     const visit = (file: string): void => {
       if (seen.has(file)) return;
       seen.add(file);
       const code = readFileSync(file, 'utf8');
       assert.doesNotMatch(code, /from\s*"nats"|require\("nats"\)/, `${file} loads the NATS client statically`);
+      assert.doesNotMatch(code, /from\s*"node:cluster"/, `${file} loads node:cluster, which only --workers needs`);
       // Static imports only: a dynamic import() is loaded when its path runs, not at start-up.
       for (const [, target] of code.matchAll(/(?:^|[;}\s])import\s*(?:[\w$*{},\s]+from\s*)?"(\.[^"]+)"/g)) visit(join(dirname(file), target!));
     };

@@ -1,4 +1,3 @@
-import cluster from 'node:cluster';
 import { createLineLogger } from '../../bot/logger.js';
 import type { ClusterLink } from '../../server/cluster-link.js';
 import { ServerOptionError, SupServerError } from '../../server/errors.js';
@@ -11,7 +10,7 @@ import { ExitCode } from '../exit-codes.js';
 import { formatHostPort, whenAborted, writeLine, type CliIo } from '../io.js';
 import { serverOptionsFrom, type StandaloneSection } from '../server-options.js';
 import { loadConfigFor } from '../settings.js';
-import type { ServerFlags } from './server.js';
+import { SERVER_WORKER_ENV, type ServerFlags } from './server.js';
 
 export async function runServerCommand(
   { config: configFlag, logFormat, cluster: clusterFlag, clusterName, workers, ...flags }: ServerFlags,
@@ -25,7 +24,9 @@ export async function runServerCommand(
   if (workerCount > 1 && urls === '') {
     throw new CliError(ExitCode.Usage, '--workers needs cluster mode, so the workers share one set of names: give --cluster URLS (or SUP_CLUSTER)');
   }
-  if (workerCount > 1 && cluster.isPrimary) {
+  // Told by our own env var rather than node:cluster, which a server on its own should not load.
+  const isWorker = io.env[SERVER_WORKER_ENV] === '1';
+  if (workerCount > 1 && !isWorker) {
     // Loaded on demand: only a multi-process server needs it.
     const { runWorkers } = await import('./server-workers.js');
     await runWorkers(workerCount, io);
@@ -33,7 +34,7 @@ export async function runServerCommand(
   }
   const logger = createLineLogger((line) => writeLine(io.stderr, line), logFormat);
   const link = urls === '' ? undefined : await joinCluster(urls, clusterName ?? clusterNameConfig, logger);
-  const server = await startAnnouncedServer({ ...serverOptionsFrom(flags, serverConfig, file, io.cwd), logger, cluster: link }, io, !cluster.isWorker);
+  const server = await startAnnouncedServer({ ...serverOptionsFrom(flags, serverConfig, file, io.cwd), logger, cluster: link }, io, !isWorker);
   await whenAborted(io.shutdown);
   try {
     await stopAnnouncedServer(server);

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { CliError } from '../cli-error.js';
 import { ExitCode } from '../exit-codes.js';
 import { formatHostPort, whenAborted, writeLine, type CliIo } from '../io.js';
+import { SERVER_WORKER_ENV } from './server.js';
 
 /**
  * `sup server --workers N`: N cluster nodes, each a process of its own, sharing the port
@@ -24,7 +25,7 @@ export async function runWorkers(count: number, io: CliIo): Promise<void> {
     });
   });
   const fork = (): void => {
-    const worker = cluster.fork();
+    const worker = cluster.fork({ [SERVER_WORKER_ENV]: '1' });
     workers.add(worker);
     worker.on('exit', (code, signal) => {
       workers.delete(worker);

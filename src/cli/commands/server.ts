@@ -3,6 +3,9 @@ import type { CliIo } from '../io.js';
 import { integerOption, parsePort } from '../option-parsers.js';
 import { metricsOption, namesOption, type ServerSecurityFlags } from '../server-options.js';
 
+/** Set in the environment of each `--workers` process, so it serves instead of forking again. */
+export const SERVER_WORKER_ENV = 'SUP_SERVER_WORKER';
+
 export interface ServerFlags extends ServerSecurityFlags {
   config?: string;
   host?: string;
